@@ -1,0 +1,137 @@
+"""Datasets: scikit-learn's bundled 8x8 digits and the TensorFlow Playground's 2D sets.
+
+Nothing here downloads anything; every random choice takes an explicit seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from dl_core.config import IMAGE_SIZE, DataConfig
+
+TEST_FRACTION = 0.2
+RAW_PIXEL_MAX = 16.0
+
+
+@dataclass(frozen=True)
+class DigitsSplit:
+    """Train / validation / test arrays. ``x_*`` are flat (n, 64) float32; ``y_*`` int labels."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    scaled: bool
+
+    @staticmethod
+    def as_images(x: np.ndarray) -> np.ndarray:
+        """The (n, 8, 8, 1) image view of flat (n, 64) pixels (no copy)."""
+        return x.reshape(-1, IMAGE_SIZE, IMAGE_SIZE, 1)
+
+    @property
+    def pixel_max(self) -> float:
+        return 1.0 if self.scaled else RAW_PIXEL_MAX
+
+
+@lru_cache(maxsize=1)
+def _digits() -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    return bunch.data.astype(np.float32), bunch.target.astype(np.int64)
+
+
+def load_digits_split(config: DataConfig, seed: int) -> DigitsSplit:
+    """Seeded stratified split: 20% test, then ``config.validation_fraction`` of the rest.
+
+    Pixels are divided by 16 when ``config.scale_inputs`` (to [0, 1]); else the raw 0-16.
+    """
+    return _split(config.scale_inputs, config.validation_fraction, seed)
+
+
+@lru_cache(maxsize=16)
+def _split(scale_inputs: bool, validation_fraction: float, seed: int) -> DigitsSplit:
+    from sklearn.model_selection import train_test_split
+
+    x, y = _digits()
+    if scale_inputs:
+        x = x / RAW_PIXEL_MAX
+    x_rest, x_test, y_rest, y_test = train_test_split(
+        x, y, test_size=TEST_FRACTION, stratify=y, random_state=seed)
+    x_train, x_val, y_train, y_val = train_test_split(
+        x_rest, y_rest, test_size=validation_fraction, stratify=y_rest, random_state=seed)
+    arrays = [np.ascontiguousarray(a) for a in (x_train, y_train, x_val, y_val, x_test, y_test)]
+    for a in arrays:
+        a.flags.writeable = False  # shared by the cache: nobody may mutate it
+    return DigitsSplit(*arrays, scaled=scale_inputs)
+
+
+# --------------------------------------------------------------------------- 2D sets
+
+TOY_DATASETS = ("circle", "xor", "gaussian", "spiral")
+
+
+def toy_dataset(name: str, n_samples: int = 400, noise: float = 0.0, seed: int = 0
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """A TensorFlow Playground 2D classification set: points (n, 2) in [-6, 6] and 0/1 labels.
+
+    ``noise`` in [0, 0.5] is the Playground's noise level (share of the radius / spread).
+    """
+    if name not in TOY_DATASETS:
+        raise ValueError(f"dataset: {name!r} is not one of {', '.join(TOY_DATASETS)}")
+    if not 0.0 <= noise <= 0.5:
+        raise ValueError(f"noise: {noise!r} is out of range, allowed 0 to 0.5")
+    if n_samples < 2:
+        raise ValueError(f"n_samples: {n_samples!r} is too small, need at least 2")
+    rng = np.random.default_rng(seed)
+    points, labels = _TOY_MAKERS[name](rng, n_samples, noise)
+    return points.astype(np.float32), labels.astype(np.int64)
+
+
+def _circle(rng, n, noise):
+    radius = 5.0
+    inner = n // 2
+    r = np.concatenate([rng.uniform(0, radius * 0.5, inner),
+                        rng.uniform(radius * 0.7, radius, n - inner)])
+    angle = rng.uniform(0, 2 * np.pi, n)
+    points = np.stack([r * np.sin(angle), r * np.cos(angle)], axis=1)
+    points += rng.uniform(-radius, radius, (n, 2)) * noise
+    labels = (np.linalg.norm(points, axis=1) < radius * 0.6).astype(int)
+    return points, labels
+
+
+def _xor(rng, n, noise):
+    points = rng.uniform(-5, 5, (n, 2))
+    points += np.sign(points) * 0.3  # keep points off the axes, as the Playground does
+    labels = (points[:, 0] * points[:, 1] >= 0).astype(int)
+    points += rng.uniform(-5, 5, (n, 2)) * noise
+    return points, labels
+
+
+def _gaussian(rng, n, noise):
+    variance = 0.5 + noise * 7.0
+    half = n // 2
+    pos = rng.normal(2.0, np.sqrt(variance), (half, 2))
+    neg = rng.normal(-2.0, np.sqrt(variance), (n - half, 2))
+    return np.concatenate([pos, neg]), np.concatenate([np.ones(half), np.zeros(n - half)])
+
+
+def _spiral(rng, n, noise):
+    half = n // 2
+    parts, labels = [], []
+    for label, delta, count in ((1, 0.0, half), (0, np.pi, n - half)):
+        i = np.arange(count)
+        r = i / count * 5
+        t = 1.75 * i / count * 2 * np.pi + delta
+        xy = np.stack([r * np.sin(t), r * np.cos(t)], axis=1)
+        parts.append(xy + rng.uniform(-1, 1, (count, 2)) * noise * 5)
+        labels.append(np.full(count, label))
+    return np.concatenate(parts), np.concatenate(labels)
+
+
+_TOY_MAKERS = {"circle": _circle, "xor": _xor, "gaussian": _gaussian, "spiral": _spiral}

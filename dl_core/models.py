@@ -1,0 +1,86 @@
+"""Keras models built from a :class:`~dl_core.config.ModelConfig`.
+
+Layers get stable names (``dense_1``, ``act_1``, ``conv_1``, ``pool_1``, ``logits``,
+``output``) so pages and tests can find them. The model outputs class probabilities;
+``logits`` is the layer before the softmax (used for saliency).
+"""
+
+from __future__ import annotations
+
+import keras
+
+from dl_core.config import IMAGE_SIZE, NUM_CLASSES, ModelConfig
+
+POOLING_LAYERS = {"max": keras.layers.MaxPooling2D, "average": keras.layers.AveragePooling2D}
+
+
+def build_model(config: ModelConfig, seed: int | None = None) -> keras.Model:
+    """A new, untrained Keras model for ``config``; ``seed`` fixes the initial weights."""
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    if config.architecture == "cnn":
+        layers = [keras.Input((IMAGE_SIZE, IMAGE_SIZE, 1), name="image")] + _conv_layers(config)
+        layers.append(keras.layers.Flatten(name="flatten"))
+        head = (config.head_units,) if config.head_units else ()
+        layers += _dense_layers(config, head, ("relu",) * len(head))
+    else:
+        layers = [keras.Input((IMAGE_SIZE * IMAGE_SIZE,), name="pixels")]
+        layers += _dense_layers(config, config.hidden_units, config.activations)
+    layers.append(keras.layers.Dense(NUM_CLASSES, kernel_initializer=_initializer(config),
+                                     name="logits"))
+    layers.append(keras.layers.Activation("softmax", name="output"))
+    return keras.Sequential(layers, name=f"{config.architecture}_digits")
+
+
+def _initializer(config: ModelConfig):
+    return keras.initializers.get(config.initializer)
+
+
+def _regularizer(config: ModelConfig):
+    if config.l1 or config.l2:
+        return keras.regularizers.L1L2(l1=config.l1, l2=config.l2)
+    return None
+
+
+def _dense_layers(config: ModelConfig, units, activations) -> list:
+    layers = []
+    for i, (n, activation) in enumerate(zip(units, activations), start=1):
+        layers.append(keras.layers.Dense(
+            n, kernel_initializer=_initializer(config), kernel_regularizer=_regularizer(config),
+            name=f"dense_{i}"))
+        if config.batch_norm:
+            layers.append(keras.layers.BatchNormalization(name=f"bn_{i}"))
+        layers.append(keras.layers.Activation(activation, name=f"act_{i}"))
+        if config.dropout:
+            layers.append(keras.layers.Dropout(config.dropout, name=f"dropout_{i}"))
+    return layers
+
+
+def _conv_layers(config: ModelConfig) -> list:
+    layers = []
+    blocks = zip(config.conv_filters, config.conv_kernels, config.conv_padding,
+                 config.conv_activations, config.conv_pooling)
+    for i, (filters, kernel, padding, activation, pooling) in enumerate(blocks, start=1):
+        layers.append(keras.layers.Conv2D(
+            filters, kernel, padding=padding, kernel_initializer=_initializer(config),
+            kernel_regularizer=_regularizer(config), name=f"conv_{i}"))
+        if config.batch_norm:
+            layers.append(keras.layers.BatchNormalization(name=f"conv_bn_{i}"))
+        layers.append(keras.layers.Activation(activation, name=f"conv_act_{i}"))
+        if pooling != "none":
+            layers.append(POOLING_LAYERS[pooling](2, name=f"pool_{i}"))
+    return layers
+
+
+def layer_table(model: keras.Model) -> list[dict]:
+    """One row per layer: name, type, output shape (without the batch axis), parameters."""
+    return [{"layer": layer.name, "type": type(layer).__name__,
+             "output shape": tuple(layer.output.shape[1:]),
+             "parameters": int(layer.count_params())}
+            for layer in model.layers]
+
+
+def dense_weights(model: keras.Model) -> list[tuple[str, "np.ndarray", "np.ndarray"]]:
+    """``(name, kernel, bias)`` of every Dense layer in order, as NumPy arrays."""
+    return [(layer.name, *[w for w in layer.get_weights()])
+            for layer in model.layers if isinstance(layer, keras.layers.Dense)]

@@ -1,0 +1,192 @@
+"""One declarative table of every user setting.
+
+Widgets, validation, the URL round trip and the exported code all read this table
+(the TensorFlow Playground's ``state.ts`` idea). Adding a setting here makes it appear
+in the config dataclass it belongs to (the field must exist there), in the URL and in
+the sidebar.
+
+Kinds:
+    int, float      a number in [min, max]; ``options`` (if given) is the grid a slider offers
+    choice          one of ``choices``
+    bool            True / False
+    int_list        a tuple of ints, one per layer, each in [min, max]
+    choice_list     a tuple of choices, one per layer
+List settings have ``min_len`` / ``max_len``; lists in one ``layer_group`` must have equal
+length (one entry per hidden layer or per conv block).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+ACTIVATIONS = (
+    "relu", "leaky_relu", "elu", "selu", "gelu", "silu",
+    "tanh", "sigmoid", "softplus", "linear",
+)
+OPTIMIZERS = ("sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelta", "nadam")
+INITIALIZERS = (
+    "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
+    "lecun_normal", "random_normal", "zeros",
+)
+PADDINGS = ("same", "valid")
+POOLINGS = ("max", "average", "none")
+
+
+def _log_grid(low_exp: int, high_exp: int, mantissas=(1, 2, 3, 5)) -> tuple[float, ...]:
+    """Values like 1e-5, 2e-5, 3e-5, 5e-5, ... 10, used by log-scale sliders."""
+    grid = [round(m * 10.0**e, 10) for e in range(low_exp, high_exp) for m in mantissas]
+    return tuple(grid) + (10.0**high_exp,)
+
+
+LEARNING_RATES = _log_grid(-5, 1)  # 1e-5 ... 10
+REGULARIZATION = (0.0, 1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One user-facing setting. ``group`` names the config dataclass it lives in."""
+
+    name: str
+    group: str  # "data" | "model" | "training"
+    kind: str
+    default: Any
+    label: str
+    help: str
+    min: float | None = None
+    max: float | None = None
+    choices: tuple = ()
+    options: tuple = ()  # slider grid for numbers (e.g. log-scale learning rates)
+    step: float | None = None
+    min_len: int = 1
+    max_len: int = 1
+    layer_group: str = ""  # "dense" or "conv": lists that move together
+    architectures: tuple = ("mlp", "cnn")  # which model pages show it
+    unit: str = ""
+
+    @property
+    def is_list(self) -> bool:
+        return self.kind.endswith("_list")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    # --- data ---------------------------------------------------------------
+    Setting("scale_inputs", "data", "bool", True, "Scale pixels to [0, 1]",
+            "Divide the 0-16 pixel values by 16. Off reproduces the article's raw pixels."),
+    Setting("validation_fraction", "data", "float", 0.2, "Validation fraction",
+            "Share of the training images held out to validate after every epoch.",
+            min=0.1, max=0.4, step=0.05),
+    # --- model: MLP ---------------------------------------------------------
+    Setting("hidden_units", "model", "int_list", (64, 64, 32), "Units",
+            "Neurons in each hidden layer.", min=1, max=256, min_len=1, max_len=6,
+            layer_group="dense", architectures=("mlp",)),
+    Setting("activations", "model", "choice_list", ("relu", "relu", "relu"), "Activation",
+            "Non-linearity applied after each hidden layer.", choices=ACTIVATIONS,
+            min_len=1, max_len=6, layer_group="dense", architectures=("mlp",)),
+    Setting("dropout", "model", "float", 0.0, "Dropout",
+            "Fraction of units dropped at random during training (after each hidden layer).",
+            min=0.0, max=0.8, step=0.05),
+    Setting("l1", "model", "float", 0.0, "L1 penalty", "L1 weight regularization.",
+            min=0.0, max=0.1, options=REGULARIZATION),
+    Setting("l2", "model", "float", 0.0, "L2 penalty", "L2 weight regularization.",
+            min=0.0, max=0.1, options=REGULARIZATION),
+    Setting("batch_norm", "model", "bool", False, "Batch normalization",
+            "Normalize each layer's pre-activations over the batch."),
+    Setting("initializer", "model", "choice", "glorot_uniform", "Weight initializer",
+            "How the weights are drawn before training.", choices=INITIALIZERS),
+    # --- model: CNN ---------------------------------------------------------
+    Setting("conv_filters", "model", "int_list", (8, 16), "Filters",
+            "Number of filters (feature maps) in each conv block.", min=1, max=32,
+            min_len=1, max_len=3, layer_group="conv", architectures=("cnn",)),
+    Setting("conv_kernels", "model", "int_list", (3, 3), "Kernel size",
+            "Width and height of each filter, in pixels.", min=1, max=5,
+            min_len=1, max_len=3, layer_group="conv", architectures=("cnn",), unit="px"),
+    Setting("conv_padding", "model", "choice_list", ("same", "same"), "Padding",
+            "'same' pads the border with zeros so the map keeps its size; 'valid' does not.",
+            choices=PADDINGS, min_len=1, max_len=3, layer_group="conv",
+            architectures=("cnn",)),
+    Setting("conv_activations", "model", "choice_list", ("relu", "relu"), "Activation",
+            "Non-linearity after each convolution.", choices=ACTIVATIONS,
+            min_len=1, max_len=3, layer_group="conv", architectures=("cnn",)),
+    Setting("conv_pooling", "model", "choice_list", ("max", "none"), "Pooling",
+            "2x2 pooling after the activation (halves the map size).", choices=POOLINGS,
+            min_len=1, max_len=3, layer_group="conv", architectures=("cnn",)),
+    Setting("head_units", "model", "int", 32, "Dense head units",
+            "Units of the dense layer between the conv blocks and the output (0 = none).",
+            min=0, max=256, architectures=("cnn",)),
+    # --- training -----------------------------------------------------------
+    Setting("optimizer", "training", "choice", "adam", "Optimizer",
+            "The update rule that turns gradients into weight changes.", choices=OPTIMIZERS),
+    Setting("learning_rate", "training", "float", 0.001, "Learning rate",
+            "Step size of each update (log scale). Can be changed while training.",
+            min=1e-5, max=10.0, options=LEARNING_RATES),
+    Setting("momentum", "training", "float", 0.0, "Momentum",
+            "Momentum of SGD and RMSprop (ignored by the other optimizers).",
+            min=0.0, max=0.99, step=0.01),
+    Setting("nesterov", "training", "bool", False, "Nesterov momentum",
+            "Use Nesterov's look-ahead momentum (SGD only)."),
+    Setting("batch_size", "training", "int", 32, "Batch size",
+            "Images per gradient step.", min=1, max=512,
+            options=(1, 4, 8, 16, 32, 64, 128, 256, 512)),
+    Setting("epochs", "training", "int", 50, "Epochs",
+            "Passes over the training images.", min=1, max=1000, step=1),
+    Setting("seed", "training", "int", 0, "Seed",
+            "Seeds the split, the initial weights and the batch order: same seed, same run.",
+            min=0, max=2**31 - 1, step=1),
+    Setting("epoch_delay_ms", "training", "int", 50, "Pause between epochs",
+            "Slows training down so you can watch it (0 = full speed). Not part of the model.",
+            min=0, max=1000, options=(0, 10, 25, 50, 100, 250, 500, 1000), unit="ms"),
+)
+
+SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+def settings_for(architecture: str) -> tuple[Setting, ...]:
+    """The settings a page for ``architecture`` ("mlp" or "cnn") shows, in table order."""
+    return tuple(s for s in SETTINGS if architecture in s.architectures)
+
+
+def check_value(setting: Setting, value: Any) -> Any:
+    """Return ``value`` coerced to the setting's type, or raise ``ValueError``.
+
+    The message names the field, the value given and what is allowed.
+    """
+    if setting.is_list:
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+            raise ValueError(f"{setting.name}: expected a list, got {value!r}")
+        items = tuple(value)
+        if not setting.min_len <= len(items) <= setting.max_len:
+            raise ValueError(
+                f"{setting.name}: {len(items)} entries given, allowed "
+                f"{setting.min_len} to {setting.max_len}")
+        item_kind = setting.kind[: -len("_list")]
+        return tuple(_check_scalar(setting, item_kind, v) for v in items)
+    return _check_scalar(setting, setting.kind, value)
+
+
+def _check_scalar(setting: Setting, kind: str, value: Any) -> Any:
+    name = setting.name
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        raise ValueError(f"{name}: {value!r} is not true or false")
+    if kind == "choice":
+        if value in setting.choices:
+            return value
+        raise ValueError(f"{name}: {value!r} is not one of {', '.join(setting.choices)}")
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+            raise ValueError(f"{name}: {value!r} is not a whole number")
+        value = int(value)
+    elif kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{name}: {value!r} is not a number")
+        value = float(value)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"{name}: {value!r} is not a finite number")
+    else:  # pragma: no cover - table error
+        raise TypeError(f"unknown setting kind {kind!r}")
+    if not setting.min <= value <= setting.max:
+        raise ValueError(
+            f"{name}: {value!r} is out of range, allowed {setting.min:g} to {setting.max:g}")
+    return value
