@@ -84,3 +84,14 @@ def dense_weights(model: keras.Model) -> list[tuple[str, "np.ndarray", "np.ndarr
     """``(name, kernel, bias)`` of every Dense layer in order, as NumPy arrays."""
     return [(layer.name, *[w for w in layer.get_weights()])
             for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+
+
+def model_bytes(model: keras.Model) -> bytes:
+    """The model in Keras' native ``.keras`` format, as bytes (for a download)."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.keras"
+        model.save(path)
+        return path.read_bytes()

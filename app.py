@@ -1,0 +1,25 @@
+"""Deep-learning playground: entry point (``streamlit run app.py``).
+
+Sets the page config and the navigation; each page lives in pages/ and keeps TensorFlow
+out of its start-up unless it needs it.
+"""
+
+import streamlit as st
+
+from ui import streamlit_fixes
+
+streamlit_fixes.install()
+
+st.set_page_config(page_title="Deep-learning playground", page_icon=":material/neurology:",
+                   layout="wide")
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/1_mlp.py", title="Train an MLP", icon=":material/hub:", url_path="mlp"),
+    st.Page("pages/2_cnn.py", title="CNN feature maps", icon=":material/grid_on:",
+            url_path="cnn"),
+    st.Page("pages/3_backprop.py", title="Backprop step by step", icon=":material/calculate:",
+            url_path="backprop"),
+]
+
+st.navigation(PAGES).run()

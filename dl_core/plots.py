@@ -1,0 +1,155 @@
+"""Plotly figure builders. Each returns a ``go.Figure``; none calls Streamlit.
+
+One colour per series everywhere: training blue, validation orange, the classic baseline
+grey and dashed; positive weights blue, negative red.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+TRAIN, VALIDATION, BASELINE = "#1f77b4", "#ff7f0e", "#7f7f7f"
+POSITIVE, NEGATIVE = "#2166ac", "#b2182b"
+LAYER_COLOURS = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
+_MARGIN = dict(l=10, r=10, t=40, b=10)
+
+
+def training_curves(history, target_epochs: int, lr_changes=(), baseline: dict | None = None
+                    ) -> go.Figure:
+    """Loss and accuracy per epoch (train and validation), side by side.
+
+    ``lr_changes``: (epoch, rate) pairs drawn as dotted vertical lines; ``baseline``: the
+    logistic-regression figures drawn as dashed horizontal lines.
+    """
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss (cross-entropy)", "Accuracy"),
+                        horizontal_spacing=0.08)
+    epochs = [s.epoch for s in history]
+    series = (("loss", "val_loss", 1), ("accuracy", "val_accuracy", 2))
+    for train_key, val_key, col in series:
+        for key, name, colour in ((train_key, "training", TRAIN),
+                                  (val_key, "validation", VALIDATION)):
+            fig.add_trace(go.Scatter(
+                x=epochs, y=[getattr(s, key) for s in history], name=name, mode="lines+markers",
+                marker=dict(size=4), line=dict(color=colour), legendgroup=name,
+                showlegend=col == 1), row=1, col=col)
+        if baseline:
+            fig.add_trace(go.Scatter(
+                x=[1, max(target_epochs, 2)], y=[baseline[val_key]] * 2, mode="lines",
+                name="logistic regression (validation)", legendgroup="baseline",
+                line=dict(color=BASELINE, dash="dash"), showlegend=col == 1), row=1, col=col)
+    for epoch, rate in lr_changes:
+        for col in (1, 2):
+            fig.add_vline(x=epoch - 0.5, line=dict(color=BASELINE, dash="dot"), row=1, col=col)
+        fig.add_annotation(x=epoch - 0.5, y=1.0, yref="y2 domain", xref="x2",
+                           text=f"lr {rate:g}", showarrow=False, yanchor="bottom",
+                           font=dict(size=10, color=BASELINE))
+    fig.update_xaxes(title_text="epoch", range=[0.5, max(target_epochs, 2) + 0.5])
+    fig.update_yaxes(rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)
+    fig.update_layout(height=340, margin=_MARGIN, legend=dict(orientation="h", y=-0.25),
+                      )
+    return fig
+
+
+def confusion_heatmap(matrix: np.ndarray) -> go.Figure:
+    """Counts with true digits as rows, predictions as columns."""
+    labels = [str(i) for i in range(matrix.shape[0])]
+    fig = go.Figure(go.Heatmap(
+        z=matrix, x=labels, y=labels, colorscale="Blues", text=matrix, texttemplate="%{text}",
+        hovertemplate="true %{y}, predicted %{x}: %{z} images<extra></extra>",
+        colorbar=dict(title="images")))
+    fig.update_xaxes(title_text="predicted digit", side="bottom")
+    fig.update_yaxes(title_text="true digit", autorange="reversed")
+    fig.update_layout(height=380, margin=_MARGIN, title="Confusion matrix (test images)")
+    return fig
+
+
+def weight_histograms(kernels: dict[str, np.ndarray]) -> go.Figure:
+    """One histogram of weight values per layer."""
+    names = list(kernels)
+    fig = make_subplots(rows=1, cols=max(len(names), 1), subplot_titles=names)
+    for i, name in enumerate(names, start=1):
+        fig.add_trace(go.Histogram(x=np.ravel(kernels[name]), nbinsx=40, showlegend=False,
+                                   marker_color=LAYER_COLOURS[(i - 1) % len(LAYER_COLOURS)]),
+                      row=1, col=i)
+    fig.update_xaxes(title_text="weight")
+    fig.update_layout(height=260, margin=_MARGIN, bargap=0.05, title="Weights per layer")
+    return fig
+
+
+def gradient_norms(history) -> go.Figure:
+    """|dL/dW| per layer over epochs on a log axis: vanishing gradients fan out downwards."""
+    fig = go.Figure()
+    names = list(history[0].grad_norms) if history else []
+    for i, name in enumerate(names):
+        fig.add_trace(go.Scatter(
+            x=[s.epoch for s in history], y=[s.grad_norms[name] for s in history], name=name,
+            mode="lines", line=dict(color=LAYER_COLOURS[i % len(LAYER_COLOURS)])))
+    fig.update_xaxes(title_text="epoch")
+    fig.update_yaxes(title_text="gradient norm |dL/dW|", type="log", exponentformat="power")
+    fig.update_layout(height=300, margin=_MARGIN, title="Gradient norm per layer (first layer = input side)")
+    return fig
+
+
+def network_diagram(layer_sizes: list[int], kernels: list[np.ndarray] | None = None,
+                    max_nodes: int = 16) -> go.Figure:
+    """Units as nodes, weights as edges (colour = sign, width = magnitude).
+
+    Layers wider than ``max_nodes`` show their first ``max_nodes`` units and a note of how
+    many more there are; edges are drawn only between the shown units.
+    """
+    shown = [min(n, max_nodes) for n in layer_sizes]
+    ys = [np.linspace(-1, 1, k) if k > 1 else np.zeros(1) for k in shown]
+    fig = go.Figure()
+    if kernels:
+        _add_edges(fig, shown, ys, kernels)
+    for x, (n, k, y) in enumerate(zip(layer_sizes, shown, ys)):
+        fig.add_trace(go.Scatter(
+            x=[x] * k, y=y, mode="markers", showlegend=False, hoverinfo="text",
+            text=[f"layer {x}, unit {j + 1}" for j in range(k)],
+            marker=dict(size=9, color="white", line=dict(color="#333", width=1.2))))
+        label = f"{n} units" if n == k else f"{n} units<br>({k} shown)"
+        fig.add_annotation(x=x, y=-1.18, text=label, showarrow=False, font=dict(size=11))
+    names = ["input"] + [f"hidden {i}" for i in range(1, len(layer_sizes) - 1)] + ["output"]
+    fig.update_xaxes(tickvals=list(range(len(layer_sizes))), ticktext=names, showgrid=False,
+                     zeroline=False)
+    fig.update_yaxes(visible=False, range=[-1.3, 1.1])
+    fig.update_layout(height=360, margin=_MARGIN, plot_bgcolor="white",
+                      title="Network (edge colour: sign of the weight, width: its size)")
+    return fig
+
+
+def _add_edges(fig, shown, ys, kernels) -> None:
+    scale = max(float(np.max(np.abs(k))) for k in kernels) or 1.0
+    buckets: dict = {}
+    for x, kernel in enumerate(kernels):
+        block = kernel[: shown[x], : shown[x + 1]]
+        for (i, j), w in np.ndenumerate(block):
+            width = round(0.3 + 3.5 * abs(w) / scale, 1)
+            key = (w >= 0, width)
+            xs, yv = buckets.setdefault(key, ([], []))
+            xs += [x, x + 1, None]
+            yv += [ys[x][i], ys[x + 1][j], None]
+    for (positive, width), (xs, yv) in buckets.items():
+        fig.add_trace(go.Scatter(
+            x=xs, y=yv, mode="lines", hoverinfo="skip", showlegend=False,
+            line=dict(color=POSITIVE if positive else NEGATIVE, width=width), opacity=0.55))
+
+
+def digit_gallery(images: list[np.ndarray], titles: list[str], columns: int = 6,
+                  pixel_max: float = 1.0) -> go.Figure:
+    """Small 8x8 digit heatmaps in a grid, one title each."""
+    rows = max(1, -(-len(images) // columns))
+    fig = make_subplots(rows=rows, cols=columns, subplot_titles=titles,
+                        horizontal_spacing=0.02, vertical_spacing=0.12 / rows)
+    for k, image in enumerate(images):
+        fig.add_trace(go.Heatmap(z=np.reshape(image, (8, 8)), colorscale="Greys", zmin=0,
+                                 zmax=pixel_max, showscale=False, hoverinfo="skip"),
+                      row=k // columns + 1, col=k % columns + 1)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor=None)
+    fig.update_annotations(font_size=11)
+    fig.update_layout(height=130 * rows + 30, margin=dict(l=5, r=5, t=30, b=5))
+    return fig

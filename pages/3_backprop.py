@@ -1,0 +1,3 @@
+"""Placeholder."""
+import streamlit as st
+st.title("Coming soon")

@@ -1,0 +1,34 @@
+"""Home: what each page offers. Imports nothing heavy (no TensorFlow)."""
+
+import streamlit as st
+
+st.title("Deep-learning playground")
+st.markdown(
+    "Watch real Keras models learn to read handwritten digits. Every page trains or "
+    "inspects a real network on scikit-learn's 1,797 8x8 digit images, in your browser, "
+    "with settings you can drag and links you can share.")
+
+CARDS = [
+    ("pages/1_mlp.py", "Train an MLP", ":material/hub:",
+     "Drag sliders for layers, units, activations, optimizer and learning rate, press "
+     "**Train** and watch loss and accuracy curves grow live. Inspect the network, the "
+     "confusion matrix, the digits it gets wrong, weights and gradient norms; share the "
+     "experiment as a link or export it as a Keras script."),
+    ("pages/2_cnn.py", "CNN feature maps", ":material/grid_on:",
+     "Train a small convolutional network and look at what each filter sees: feature maps "
+     "after convolution, activation and pooling, the kernels, the arithmetic of one "
+     "convolution step, saliency maps, and predictions for a digit you draw."),
+    ("pages/3_backprop.py", "Backprop step by step", ":material/calculate:",
+     "Follow one training step of a tiny network with real numbers: the forward pass, the "
+     "loss, each layer's gradients beside their formulas, the update, checked against "
+     "TensorFlow; and see gradients vanish in deep sigmoid networks."),
+]
+
+columns = st.columns(len(CARDS))
+for column, (path, title, icon, text) in zip(columns, CARDS):
+    with column.container(border=True, height="stretch"):
+        st.page_link(path, label=f"**{title}**", icon=icon)
+        st.markdown(text)
+
+st.caption("Coming next: a two-dimensional decision-boundary playground in the spirit of the "
+           "TensorFlow Playground (circle, XOR, Gaussian and spiral data sets).")

@@ -1,0 +1,31 @@
+"""Cached loaders shared by pages. Only data (never a run or a model) is shared across
+sessions: every session's training lives in its own ``st.session_state``."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dl_core.config import Config, DataConfig, ModelConfig
+from dl_core.data import DigitsSplit, load_digits_split
+
+
+def digits_split(config: Config) -> DigitsSplit:
+    return load_digits_split(config.data, config.training.seed)  # lru-cached in dl_core
+
+
+@st.cache_data(show_spinner="Fitting the logistic-regression baseline...")
+def baseline(data: DataConfig, seed: int) -> dict:
+    from dl_core.metrics import logistic_baseline
+
+    return logistic_baseline(load_digits_split(data, seed), seed)
+
+
+@st.cache_data(show_spinner="Building the model...")
+def layer_rows(model: ModelConfig) -> list[dict]:
+    """The model summary table for a config, built once per distinct architecture."""
+    from dl_core.models import build_model, layer_table
+
+    rows = layer_table(build_model(model))
+    for row in rows:
+        row["output shape"] = " x ".join(map(str, row["output shape"]))
+    return rows

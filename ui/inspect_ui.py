@@ -1,0 +1,124 @@
+"""Inspection panels that follow a run: summary, network, confusion matrix, mistakes,
+weights and gradients; and the export of code and model."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from dl_core import plots
+from dl_core.codegen import keras_script
+from dl_core.config import Config
+from dl_core.metrics import confusion, mistakes, per_class_accuracy
+from dl_core.runs import RunSnapshot
+from ui.cache import digits_split, layer_rows
+from ui.live import current_run
+
+INSPECT_SECONDS = 1.0
+MAX_MISTAKES = 18
+
+
+def inspection(page: str, config: Config, extra_tabs: dict | None = None) -> None:
+    """Tabs of figures drawn from the current run; refreshed every second while it trains.
+
+    ``extra_tabs`` maps a tab title to ``fn(snapshot, run)`` for page-specific panels.
+    """
+    run = current_run(page)
+    polling = bool(run and run.snapshot().active)
+    titles = ["Summary", "Confusion matrix", "Mistakes", "Weights & gradients",
+              *(extra_tabs or {})]
+
+    @st.fragment(run_every=INSPECT_SECONDS if polling else None)
+    def _panels():
+        snap = run.snapshot() if run else None
+        tabs = st.tabs(titles, key=f"{page}:inspect_tab", on_change="rerun")
+        panels = [lambda: _summary(config, snap), lambda: _confusion(config, snap),
+                  lambda: _mistakes(config, snap), lambda: _weights(snap),
+                  *[(lambda fn=fn: fn(snap, run)) for fn in (extra_tabs or {}).values()]]
+        for tab, panel in zip(tabs, panels):
+            if tab.open:
+                with tab:
+                    panel()
+
+    _panels()
+
+
+def _needs_training(snap: RunSnapshot | None) -> bool:
+    if snap is None or not snap.history:
+        st.info("Train for at least one epoch to see this.", icon=":material/info:")
+        return True
+    return False
+
+
+def _summary(config: Config, snap: RunSnapshot | None) -> None:
+    rows = layer_rows(config.model)
+    total = sum(r["parameters"] for r in rows)
+    st.markdown(f"**{total:,} trainable parameters** in {len(rows)} layers.")
+    st.dataframe(rows, hide_index=True)
+    if config.model.architecture == "mlp":
+        sizes = [64, *config.model.hidden_units, 10]
+        kernels = None
+        if snap and snap.kernels:
+            kernels = [k for name, k in snap.kernels.items()]
+        st.plotly_chart(plots.network_diagram(sizes, kernels), config={"displaylogo": False})
+
+
+def _confusion(config: Config, snap: RunSnapshot | None) -> None:
+    if _needs_training(snap):
+        return
+    y_test = digits_split(config).y_test
+    left, right = st.columns([3, 2])
+    left.plotly_chart(plots.confusion_heatmap(confusion(y_test, snap.test_probabilities)))
+    per_class = per_class_accuracy(y_test, snap.test_probabilities)
+    accuracy = float(np.mean(np.argmax(snap.test_probabilities, axis=1) == y_test))
+    right.metric("Test accuracy", f"{accuracy:.1%}", help=f"{len(y_test)} held-out images")
+    right.dataframe({"digit": list(range(10)), "accuracy": per_class}, hide_index=True,
+                    column_config={"accuracy": st.column_config.ProgressColumn(
+                        "accuracy", format="percent", min_value=0.0, max_value=1.0)})
+
+
+def _mistakes(config: Config, snap: RunSnapshot | None) -> None:
+    if _needs_training(snap):
+        return
+    split = digits_split(config)
+    wrong = mistakes(split.y_test, snap.test_probabilities)
+    if not wrong:
+        st.success("No test image is misclassified.")
+        return
+    shown = wrong[:MAX_MISTAKES]
+    st.caption(f"{len(wrong)} of {len(split.y_test)} test images are wrong; the "
+               f"{len(shown)} most confident mistakes:")
+    titles = [f"true {m.true_label} → {m.predicted_label} ({m.confidence:.0%})" for m in shown]
+    images = [split.x_test[m.index] for m in shown]
+    st.plotly_chart(plots.digit_gallery(images, titles, pixel_max=split.pixel_max))
+
+
+def _weights(snap: RunSnapshot | None) -> None:
+    if _needs_training(snap):
+        return
+    st.plotly_chart(plots.gradient_norms(snap.history))
+    st.caption("Each line is one layer's gradient norm. Lines that fan out far below the "
+               "output layer's mean the early layers barely learn: vanishing gradients.")
+    st.plotly_chart(plots.weight_histograms(snap.kernels))
+
+
+def export(page: str, config: Config) -> None:
+    """'Show the code' and 'Download the model'."""
+    script = keras_script(config)
+    name = f"train_{config.model.architecture}.py"
+    with st.expander("Show the code: this configuration as a plain Keras script",
+                     icon=":material/code:"):
+        st.code(script, language="python", line_numbers=True)
+        st.download_button("Download the script", script, file_name=name, mime="text/x-python",
+                           icon=":material/download:", key=f"{page}:download_code")
+    run = current_run(page)
+    snap = run.snapshot() if run else None
+    if snap and snap.history and not snap.active and run.trainer is not None:
+        from dl_core.models import model_bytes
+
+        model = run.trainer.model
+        st.download_button(f"Download the trained model (.keras, {len(snap.history)} epochs)",
+                           lambda: model_bytes(model),
+                           file_name=f"{config.model.architecture}_digits.keras",
+                           mime="application/octet-stream", icon=":material/download:",
+                           key=f"{page}:download_model")

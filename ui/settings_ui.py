@@ -1,0 +1,153 @@
+"""Sidebar widgets generated from the settings table, synced with the URL query string.
+
+Widget keys are page-prefixed (``mlp:learning_rate``, ``mlp:hidden_units:0``). Widgets are
+never given ``value=``: their state is seeded in ``st.session_state`` from, in order, the
+config this page last produced, the URL (first visit), or the defaults.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dl_core.config import Config, encode_value, from_query_params, to_query_params
+from dl_core.presets import PRESETS, apply_preset
+from dl_core.settings import SETTINGS_BY_NAME, Setting, settings_for
+
+GROUP_TITLES = {"data": "Data", "model": "Model", "training": "Training"}
+LAYER_GROUP_TITLES = {"dense": ("Hidden layers", "Layer"), "conv": ("Conv blocks", "Block")}
+# Options that only matter for some optimizers are hidden for the others.
+VISIBLE_IF = {
+    "momentum": lambda values: values.get("optimizer") in ("sgd", "rmsprop"),
+    "nesterov": lambda values: values.get("optimizer") == "sgd",
+}
+
+
+def _key(page: str, name: str, index: int | None = None) -> str:
+    return f"{page}:{name}" if index is None else f"{page}:{name}:{index}"
+
+
+def _count_key(page: str, layer_group: str) -> str:
+    return f"{page}:{layer_group}_count"
+
+
+def _seed_state(page: str, config: Config, overwrite: bool) -> None:
+    """Write ``config``'s values into the widget keys (missing keys only unless overwrite)."""
+    state = st.session_state
+    for s in settings_for(config.model.architecture):
+        value = config.get(s.name)
+        if s.is_list:
+            if overwrite or _count_key(page, s.layer_group) not in state:
+                state[_count_key(page, s.layer_group)] = len(value)
+            for i, item in enumerate(value):
+                if overwrite or _key(page, s.name, i) not in state:
+                    state[_key(page, s.name, i)] = item
+        elif overwrite or _key(page, s.name) not in state:
+            state[_key(page, s.name)] = value
+
+
+def _on_preset(page: str, architecture: str) -> None:
+    name = st.session_state[_key(page, "preset")]
+    _seed_state(page, apply_preset(architecture, name), overwrite=True)
+
+
+def config_sidebar(page: str, architecture: str) -> Config | None:
+    """Render the settings sidebar; return the Config it describes (None if invalid).
+
+    On the session's first visit the URL's query string seeds the widgets and any junk in
+    it is reported with ``st.warning``. The URL is rewritten to match the widgets.
+    """
+    state = st.session_state
+    last = state.get(_key(page, "config"))
+    if last is None:
+        last, warnings = from_query_params(dict(st.query_params), architecture)
+        for message in warnings:
+            st.warning(f"Link: {message}", icon=":material/link_off:")
+    _seed_state(page, last, overwrite=False)
+    with st.sidebar:
+        st.selectbox("Preset", list(PRESETS[architecture]), key=_key(page, "preset"),
+                     index=None, placeholder="Choose a starting point...",
+                     on_change=_on_preset, args=(page, architecture),
+                     help="Overwrites the settings below with a named example.")
+        values = _render_settings(page, architecture)
+    try:
+        config = Config().replace(architecture=architecture, **values)
+    except ValueError as exc:
+        st.error(f"These settings cannot be built: {exc}", icon=":material/error:")
+        return None
+    state[_key(page, "config")] = config
+    params = to_query_params(config)
+    if dict(st.query_params) != params:
+        st.query_params.from_dict(params)
+    return config
+
+
+def _render_settings(page: str, architecture: str) -> dict:
+    values: dict = {}
+    drawn_groups: set = set()
+    current_group = None
+    for s in settings_for(architecture):
+        if s.group != current_group:
+            current_group = s.group
+            st.subheader(GROUP_TITLES[s.group], divider="gray")
+        if s.name in VISIBLE_IF and not VISIBLE_IF[s.name](values):
+            values[s.name] = s.default
+            continue
+        if s.is_list:
+            if s.layer_group not in drawn_groups:
+                drawn_groups.add(s.layer_group)
+                values.update(_layer_widgets(page, architecture, s.layer_group))
+            continue
+        values[s.name] = _widget(s, _key(page, s.name))
+    return values
+
+
+def _layer_widgets(page: str, architecture: str, layer_group: str) -> dict:
+    """A count slider, then one row of per-layer widgets for each layer."""
+    members = [s for s in settings_for(architecture) if s.layer_group == layer_group]
+    title, item = LAYER_GROUP_TITLES[layer_group]
+    count = st.slider(title, members[0].min_len, members[0].max_len,
+                      key=_count_key(page, layer_group))
+    values = {s.name: [] for s in members}
+    for i in range(count):
+        with st.container(border=True):
+            st.caption(f"{item} {i + 1}")
+            for s in members:
+                key = _key(page, s.name, i)
+                if key not in st.session_state:  # a layer just added: copy the one above
+                    st.session_state[key] = values[s.name][-1] if i else s.default[0]
+                values[s.name].append(_widget(s, key, item=True))
+    return {name: tuple(v) for name, v in values.items()}
+
+
+def _widget(s: Setting, key: str, item: bool = False):
+    label = f"{s.label} ({s.unit})" if s.unit else s.label
+    kind = s.kind.removesuffix("_list")
+    if kind == "bool":
+        return st.toggle(label, key=key, help=s.help)
+    if kind == "choice":
+        return st.selectbox(label, s.choices, key=key, help=s.help)
+    if s.options:
+        _snap_to_options(s, key)
+        return st.select_slider(label, s.options, key=key, help=s.help,
+                                format_func=lambda v: encode_value(s, v) if not item else str(v))
+    if s.name == "seed":
+        return st.number_input(label, int(s.min), int(s.max), key=key, step=1, help=s.help)
+    number = int if kind == "int" else float
+    return st.slider(label, number(s.min), number(s.max), key=key, help=s.help,
+                     step=number(s.step or 1))
+
+
+def _snap_to_options(s: Setting, key: str) -> None:
+    """A value from a URL may lie between slider options: move it to the nearest one."""
+    value = st.session_state.get(key)
+    if value not in s.options:
+        import math
+
+        log = s.name == "learning_rate"
+        distance = (lambda o: abs(math.log(o) - math.log(value))) if log and value else \
+            (lambda o: abs(o - value))
+        st.session_state[key] = min(s.options, key=distance)
+
+
+def setting(name: str) -> Setting:
+    return SETTINGS_BY_NAME[name]
