@@ -1,0 +1,136 @@
+import threading
+import time
+
+import pytest
+
+from dl_core import runs
+from dl_core.runs import BackgroundRun, RunLimitError
+
+
+class FakeTrainer:
+    """Stands in for dl_core.training.Trainer: records calls, trains instantly."""
+
+    def __init__(self, fail_at=None, delay=0.0):
+        self.history, self.learning_rate, self.fail_at, self.delay = [], 0.01, fail_at, delay
+        self.test_probabilities_ = None
+        self.model = type("M", (), {"layers": []})()
+
+    def set_learning_rate(self, value):
+        self.learning_rate = value
+
+    def train_epoch(self):
+        time.sleep(self.delay)
+        if self.fail_at == len(self.history) + 1:
+            from dl_core.training import TrainingDiverged
+            raise TrainingDiverged("loss became NaN at epoch 3: learning rate 9 is too high")
+        stats = type("S", (), {"epoch": len(self.history) + 1, "lr": self.learning_rate})()
+        self.history.append(stats)
+        return stats
+
+
+def wait_for(predicate, timeout=10.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    raise AssertionError("condition not reached")
+
+
+def test_runs_to_the_epoch_limit():
+    run = BackgroundRun(FakeTrainer, epochs=5).start()
+    run.join(10)
+    snap = run.snapshot()
+    assert snap.status == "finished" and len(snap.history) == 5 and not snap.active
+    assert runs.active_run_count() == 0
+
+
+def test_pause_step_resume_stop():
+    run = BackgroundRun(lambda: FakeTrainer(delay=0.01), epochs=10_000).start(paused=True)
+    wait_for(lambda: run.snapshot().status == "paused")
+    assert len(run.snapshot().history) == 0
+    run.step()
+    wait_for(lambda: len(run.snapshot().history) == 1)
+    time.sleep(0.1)
+    assert len(run.snapshot().history) == 1 and run.snapshot().status == "paused"
+    run.resume()
+    wait_for(lambda: len(run.snapshot().history) >= 5)
+    run.stop()
+    run.join(5)
+    n = len(run.snapshot().history)
+    time.sleep(0.1)
+    assert run.snapshot().status == "stopped" and len(run.snapshot().history) == n
+
+
+def test_pending_learning_rate_is_applied_and_recorded():
+    run = BackgroundRun(lambda: FakeTrainer(delay=0.01), epochs=10_000).start(paused=True)
+    wait_for(lambda: run.snapshot().status == "paused")
+    run.step()
+    wait_for(lambda: len(run.snapshot().history) == 1)
+    run.set_learning_rate(0.5)
+    run.step()
+    wait_for(lambda: len(run.snapshot().history) == 2)
+    snap = run.snapshot()
+    assert snap.lr_changes == ((2, 0.5),) and snap.history[1].lr == 0.5
+    run.stop()
+
+
+def test_divergence_and_failure_end_the_run_with_a_message():
+    run = BackgroundRun(lambda: FakeTrainer(fail_at=3), epochs=10).start()
+    run.join(5)
+    snap = run.snapshot()
+    assert snap.status == "diverged" and "NaN at epoch 3" in snap.message
+    assert len(snap.history) == 2
+
+    def broken():
+        raise ValueError("no such layer")
+    run = BackgroundRun(broken, epochs=10).start()
+    run.join(5)
+    assert run.snapshot().status == "failed" and "no such layer" in run.snapshot().message
+
+
+def test_idle_timeout_stops_an_unwatched_run():
+    run = BackgroundRun(lambda: FakeTrainer(delay=0.01), epochs=10_000, idle_timeout=0.3).start()
+    run.join(5)
+    snap = run.snapshot()
+    assert snap.status == "stopped" and "without anyone watching" in snap.message
+    # a watched run keeps going
+    run = BackgroundRun(lambda: FakeTrainer(delay=0.01), epochs=10_000, idle_timeout=0.3).start()
+    for _ in range(8):
+        time.sleep(0.1)
+        run.touch()
+    assert run.snapshot().active
+    run.stop()
+    run.join(5)
+
+
+def test_concurrent_run_cap(monkeypatch):
+    monkeypatch.setattr(runs, "MAX_CONCURRENT_RUNS", 2)
+    gate = threading.Event()
+
+    class Slow(FakeTrainer):
+        def train_epoch(self):
+            gate.wait(5)
+            return super().train_epoch()
+    first = BackgroundRun(Slow, epochs=1).start()
+    second = BackgroundRun(Slow, epochs=1).start()
+    with pytest.raises(RunLimitError, match="the limit is 2"):
+        BackgroundRun(Slow, epochs=1).start()
+    gate.set()
+    first.join(5), second.join(5)
+    third = BackgroundRun(FakeTrainer, epochs=1).start()  # slots are freed when runs end
+    third.join(5)
+    assert third.snapshot().status == "finished"
+
+
+def test_with_the_real_trainer():
+    from dl_core.config import Config
+    from dl_core.training import Trainer
+
+    config = Config().replace(hidden_units=(16,), activations=("relu",), epochs=3)
+    run = BackgroundRun(lambda: Trainer(config), epochs=3).start()
+    run.join(60)
+    snap = run.snapshot()
+    assert snap.status == "finished" and len(snap.history) == 3
+    assert snap.test_probabilities.shape == (360, 10)
+    assert set(snap.kernels) == {"dense_1", "logits"} and snap.kernels["dense_1"].shape == (64, 16)

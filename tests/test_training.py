@@ -1,0 +1,88 @@
+import numpy as np
+import pytest
+
+from dl_core.config import Config
+from dl_core.training import Trainer, TrainingDiverged, fit_reference
+
+
+def test_trainer_agrees_with_model_fit():
+    """Same model, data and optimizer trained both ways: accuracies within a few points."""
+    config = Config().replace(epochs=12, seed=1)
+    trainer = Trainer(config)
+    for _ in range(12):
+        trainer.train_epoch()
+    _, history = fit_reference(config)
+    ours, theirs = trainer.history[-1].val_accuracy, history["val_accuracy"][-1]
+    assert ours > 0.9 and theirs > 0.9
+    assert abs(ours - theirs) < 0.04
+    assert abs(trainer.history[-1].loss - history["loss"][-1]) < 0.1
+
+
+def test_stats_are_consistent_with_a_separate_evaluation():
+    config = Config().replace(hidden_units=(32,), activations=("relu",), seed=2)
+    trainer = Trainer(config)
+    stats = trainer.train_epoch()
+    split = trainer.split
+    probs = trainer.model.predict(split.x_val, verbose=0)
+    assert stats.val_accuracy == pytest.approx(np.mean(probs.argmax(1) == split.y_val), abs=1e-6)
+    nll = -np.mean(np.log(probs[np.arange(len(split.y_val)), split.y_val]))
+    assert stats.val_loss == pytest.approx(nll, rel=1e-4)
+    np.testing.assert_allclose(trainer.test_probabilities_,
+                               trainer.model.predict(split.x_test, verbose=0), atol=1e-6)
+    assert set(stats.grad_norms) == {"dense_1", "logits"}
+    assert stats.examples_per_second > 0 and stats.epoch == 1
+
+
+def test_deterministic_for_a_seed():
+    config = Config().replace(hidden_units=(16,), activations=("tanh",), dropout=0.2, seed=5)
+    a, b = Trainer(config), Trainer(config)
+    for _ in range(3):
+        sa, sb = a.train_epoch(), b.train_epoch()
+        assert sa.loss == pytest.approx(sb.loss, rel=1e-6)
+        assert sa.val_accuracy == sb.val_accuracy
+
+
+def test_learning_rate_changes_without_rebuild():
+    trainer = Trainer(Config().replace(optimizer="sgd", learning_rate=0.01))
+    trainer.train_epoch()
+    trainer.set_learning_rate(0.5)
+    assert trainer.learning_rate == 0.5
+    stats = trainer.train_epoch()
+    assert stats.learning_rate == 0.5
+    with pytest.raises(ValueError, match="learning_rate"):
+        trainer.set_learning_rate(50.0)
+
+
+def test_divergence_stops_with_a_reason_and_keeps_history():
+    config = Config().replace(optimizer="sgd", learning_rate=0.001, scale_inputs=False,
+                              activations=("linear",) * 3)
+    trainer = Trainer(config)
+    trainer.train_epoch()
+    trainer.set_learning_rate(10.0)
+    with pytest.raises(TrainingDiverged) as info:
+        for _ in range(5):
+            trainer.train_epoch()
+    message = str(info.value)
+    assert "loss became NaN at epoch" in message and "learning rate 10 is too high for SGD" in message
+    assert "try 1 or less" in message
+    assert len(trainer.history) >= 1 and all(np.isfinite(s.loss) for s in trainer.history)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelta",
+                                       "nadam"])
+def test_every_optimizer_lowers_the_loss(optimizer):
+    lr = {"adadelta": 1.0, "adagrad": 0.05, "sgd": 0.1}.get(optimizer, 0.003)
+    trainer = Trainer(Config().replace(optimizer=optimizer, learning_rate=lr, momentum=0.5
+                                       if optimizer in ("sgd", "rmsprop") else 0.0))
+    first = trainer.train_epoch().loss
+    for _ in range(3):
+        last = trainer.train_epoch().loss
+    assert last < first
+
+
+def test_cnn_trains():
+    trainer = Trainer(Config().replace(architecture="cnn", seed=0))
+    for _ in range(3):
+        stats = trainer.train_epoch()
+    assert stats.val_accuracy > 0.7
+    assert {"conv_1", "conv_2", "dense_1", "logits"} == set(stats.grad_norms)
