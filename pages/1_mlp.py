@@ -2,6 +2,10 @@
 
 import streamlit as st
 
+from ui.streamlit_fixes import ensure_app_navigation
+
+ensure_app_navigation()
+
 from ui.cache import baseline
 from ui.inspect_ui import export, inspection
 from ui.live import live_view, sync_run, training_buttons

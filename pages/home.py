@@ -2,6 +2,10 @@
 
 import streamlit as st
 
+from ui.streamlit_fixes import ensure_app_navigation
+
+ensure_app_navigation()
+
 st.title("Deep-learning playground")
 st.markdown(
     "Watch real Keras models learn to read handwritten digits. Every page trains or "

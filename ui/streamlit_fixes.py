@@ -27,7 +27,30 @@ def install() -> bool:
         from streamlit.runtime.scriptrunner import script_runner
     except ImportError:  # pragma: no cover - a Streamlit without that module
         return False
-    if not hasattr(script_runner, "_clean_problem_modules"):
+    # Patch the globals the running code reads (the module object seen by an import can be
+    # a lazy-loading proxy whose attributes are not those globals).
+    namespace = getattr(getattr(script_runner, "ScriptRunner", None), "_run_script", None)
+    namespace = getattr(namespace, "__globals__", None)
+    if not namespace or "_clean_problem_modules" not in namespace:
         return False
-    script_runner._clean_problem_modules = _clean_problem_modules_without_keras
+    namespace["_clean_problem_modules"] = _clean_problem_modules_without_keras
     return True
+
+
+def ensure_app_navigation() -> None:
+    """Make every page run under app.py's ``st.navigation``, even on a cold server.
+
+    Streamlit decides once per process whether the app uses the legacy ``pages/`` folder
+    mode; until app.py has run once, a first request for a page URL (a shared link such as
+    ``/mlp?...``) runs that page script alone, without app.py's navigation, page config or
+    this module's fix. Called at the top of each page: switch to app.py and rerun once.
+    """
+    import streamlit as st
+
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # pragma: no cover - a Streamlit without that module
+        return
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

@@ -1,0 +1,111 @@
+"""What a person does in a real browser: open pages, press Train, watch, press Stop."""
+
+import time
+
+from tests.browser.harness import curve_epochs, error_count, plot_point_counts, wait_ready
+
+PAGES = ["Train an MLP", "CNN feature maps", "Backprop step by step"]
+
+
+def wait_until(predicate, timeout=60.0, interval=0.1):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s")
+
+
+def test_home_and_every_page_open_without_errors(page, app_url):
+    page.goto(app_url)
+    wait_ready(page)
+    assert page.get_by_role("heading", name="Deep-learning playground").is_visible()
+    nav = page.get_by_test_id("stSidebarNav")
+    for title in PAGES:
+        nav.get_by_text(title, exact=True).click()
+        page.wait_for_timeout(300)
+        wait_ready(page)
+        assert error_count(page) == 0, f"error on {title}"
+        assert page.get_by_role("heading").first.is_visible()
+
+
+def button(page, name):
+    """A button of the page itself (Streamlit's own status bar has a Stop button too)."""
+    return page.get_by_test_id("stMainBlockContainer").get_by_role("button", name=name,
+                                                                     exact=True)
+
+
+def _sidebar_slider(page, label):
+    widget = page.get_by_test_id("stSidebar").get_by_test_id("stSlider").filter(has_text=label)
+    return widget.first.get_by_role("slider")
+
+
+def test_train_watch_change_learning_rate_and_stop(page, app_url):
+    page.goto(f"{app_url}/mlp?epochs=1000&epoch_delay_ms=100")
+    wait_ready(page)
+    button(page, "Train").click()
+    wait_until(lambda: curve_epochs(page) >= 5)
+    # move the learning rate during the run: training goes on, the change is marked
+    thumb = _sidebar_slider(page, "Learning rate")
+    before = thumb.get_attribute("aria-valuetext")
+    thumb.focus()
+    page.keyboard.press("ArrowRight")
+    wait_until(lambda: thumb.get_attribute("aria-valuetext") != before)
+    at_change = curve_epochs(page)
+    wait_until(lambda: curve_epochs(page) >= at_change + 5)
+    wait_until(lambda: page.locator(".js-plotly-plot").first.get_by_text("lr 0.002").count() > 0)
+    button(page, "Stop").click()
+    wait_until(lambda: page.get_by_text("stopped ·").count() > 0)
+    stopped_at = curve_epochs(page)
+    page.wait_for_timeout(1500)
+    assert curve_epochs(page) == stopped_at
+    page.get_by_role("tab", name="Confusion matrix").click()
+    wait_until(lambda: page.get_by_text("Confusion matrix (test images)").count() > 0)
+    assert error_count(page) == 0
+
+
+def test_url_restores_a_custom_configuration(page, app_url):
+    page.goto(f"{app_url}/mlp?hidden_units=20,10&activations=tanh,sigmoid&epochs=7"
+              "&learning_rate=0.05&optimizer=sgd")
+    wait_ready(page)
+    assert _sidebar_slider(page, "Hidden layers").get_attribute("aria-valuetext") == "2"
+    units = page.get_by_test_id("stSidebar").get_by_test_id("stSlider").filter(has_text="Units")
+    assert [units.nth(i).get_by_role("slider").get_attribute("aria-valuetext")
+            for i in range(units.count())] == ["20", "10"]
+    assert _sidebar_slider(page, "Epochs").get_attribute("aria-valuetext") == "7"
+    assert "0.05" in _sidebar_slider(page, "Learning rate").get_attribute("aria-valuetext")
+    assert "hidden_units=20%2C10" in page.url or "hidden_units=20,10" in page.url
+    assert page.get_by_test_id("stAlertContentWarning").count() == 0
+
+
+def test_url_with_junk_shows_a_warning_not_a_traceback(page, app_url):
+    page.goto(f"{app_url}/mlp?learning_rate=banana&epochs=-4&hidden_units=1,2,3,4,5,6,7,8")
+    wait_ready(page)
+    warnings = page.get_by_test_id("stAlertContentWarning")
+    assert warnings.count() == 3
+    assert "banana" in warnings.first.inner_text()
+    assert error_count(page) == 0
+    assert button(page, "Train").is_enabled()
+
+
+def test_two_sessions_train_independently(browser, app_url):
+    contexts = [browser.new_context() for _ in range(2)]
+    pages = [c.new_page() for c in contexts]
+    try:
+        pages[0].goto(f"{app_url}/mlp?epochs=1000&epoch_delay_ms=50")
+        pages[1].goto(f"{app_url}/mlp?epochs=3&epoch_delay_ms=0&hidden_units=8&activations=relu")
+        for p in pages:
+            wait_ready(p)
+        button(pages[0], "Train").click()
+        wait_until(lambda: curve_epochs(pages[0]) >= 3)
+        assert curve_epochs(pages[1]) == 0  # the other session sees nothing of it
+        button(pages[1], "Train").click()
+        wait_until(lambda: pages[1].get_by_text("finished ·").count() > 0)
+        assert curve_epochs(pages[1]) == 3
+        n = curve_epochs(pages[0])
+        wait_until(lambda: curve_epochs(pages[0]) > n + 3)  # still training, undisturbed
+        button(pages[0], "Stop").click()
+    finally:
+        for c in contexts:
+            c.close()

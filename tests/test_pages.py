@@ -1,0 +1,179 @@
+"""AppTest tests: each page's script run headless, widgets set, elements asserted."""
+
+import subprocess
+import sys
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+TIMEOUT = 180  # TensorFlow's first import alone takes seconds
+
+
+def open_page(page=None, params=None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def widget(elements, label):
+    return next(e for e in elements if e.label == label)
+
+
+def test_home_lists_every_page():
+    at = open_page()
+    assert at.title[0].value == "Deep-learning playground"
+    text = " ".join(m.value for m in at.markdown)
+    for phrase in ("Train", "feature maps", "gradients"):
+        assert phrase.lower() in text.lower()
+
+
+def test_home_does_not_import_tensorflow():
+    code = ("import sys\nfrom streamlit.testing.v1 import AppTest\n"
+            f"at = AppTest.from_file({APP!r}, default_timeout=120).run()\n"
+            "assert not at.exception\n"
+            "assert 'tensorflow' not in sys.modules, 'tensorflow imported'\nprint('ok')")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=300, cwd=ROOT)
+    assert result.returncode == 0 and "ok" in result.stdout, result.stderr[-2000:]
+
+
+MLP = "pages/1_mlp.py"
+
+
+def test_mlp_controls_are_generated_from_the_settings_table():
+    at = open_page(MLP)
+    sliders = [s.label for s in at.sidebar.slider]
+    assert "Hidden layers" in sliders and sliders.count("Units") == 3
+    assert [s.label for s in at.sidebar.selectbox].count("Activation") == 3
+    assert "Learning rate" in [s.label for s in at.sidebar.select_slider]
+    for label in ("Optimizer", "Weight initializer", "Preset"):
+        assert label in [s.label for s in at.sidebar.selectbox]
+    assert [b.label for b in at.button][:5] == ["Train", "Pause", "Step", "Stop", "Reset"]
+    assert at.query_params["hidden_units"] == "64,64,32"
+
+
+def test_momentum_shows_only_for_optimizers_that_use_it():
+    at = open_page(MLP)
+    assert "Momentum" not in [s.label for s in at.sidebar.slider]
+    widget(at.sidebar.selectbox, "Optimizer").set_value("sgd").run()
+    assert "Momentum" in [s.label for s in at.sidebar.slider]
+    assert "Nesterov momentum" in [t.label for t in at.sidebar.toggle]
+
+
+def test_preset_applies_every_setting():
+    at = open_page(MLP)
+    widget(at.sidebar.selectbox, "Preset").set_value("Seed example").run()
+    assert widget(at.sidebar.slider, "Hidden layers").value == 2
+    assert [s.value for s in at.sidebar.slider if s.label == "Units"] == [10, 8]
+    assert widget(at.sidebar.slider, "Epochs").value == 10
+    assert widget(at.sidebar.toggle, "Scale pixels to [0, 1]").value is False
+    assert at.query_params["hidden_units"] == "10,8"
+    assert at.query_params["scale_inputs"] == "0"
+
+
+def test_url_restores_the_configuration():
+    params = {"hidden_units": "20,10", "activations": "tanh,sigmoid", "optimizer": "sgd",
+              "learning_rate": "0.05", "momentum": "0.9", "epochs": "7", "seed": "42"}
+    at = open_page(MLP, params)
+    assert not at.warning
+    assert [s.value for s in at.sidebar.slider if s.label == "Units"] == [20, 10]
+    assert [s.value for s in at.sidebar.selectbox if s.label == "Activation"] == ["tanh", "sigmoid"]
+    assert widget(at.sidebar.select_slider, "Learning rate").value == 0.05
+    assert widget(at.sidebar.slider, "Momentum").value == 0.9
+    assert widget(at.sidebar.number_input, "Seed").value == 42
+    assert at.query_params["learning_rate"] == "0.05"
+
+
+def test_url_junk_warns_and_falls_back():
+    at = open_page(MLP, {"learning_rate": "lots", "epochs": "-3", "units": "7"})
+    warnings = " ".join(w.value for w in at.warning)
+    assert "learning_rate" in warnings and "epochs" in warnings and "units" in warnings
+    assert widget(at.sidebar.select_slider, "Learning rate").value == 0.001
+    assert widget(at.sidebar.slider, "Epochs").value == 50
+
+
+def _wait_for_run(at, page="mlp", timeout=120):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        run = at.session_state[f"{page}:run"]
+        if not run.snapshot().active:
+            return run.snapshot()
+        time.sleep(0.2)
+    raise AssertionError("run did not finish")
+
+
+def test_train_yields_history_and_inspection():
+    at = open_page(MLP, {"epochs": "3", "epoch_delay_ms": "0", "hidden_units": "16",
+                         "activations": "relu"})
+    widget(at.button, "Train").click().run()
+    snap = _wait_for_run(at)
+    assert snap.status == "finished" and len(snap.history) == 3
+    at.run()
+    assert not at.exception
+    assert any("finished" in m.value and "epoch **3** of 3" in m.value for m in at.markdown)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Validation accuracy"].endswith("%")
+    assert any(b.label.startswith("Download the trained model") for b in at.get("download_button"))
+
+
+def test_step_trains_one_epoch_then_pauses():
+    at = open_page(MLP, {"hidden_units": "8", "activations": "relu"})
+    widget(at.button, "Step").click().run()
+    run = at.session_state["mlp:run"]
+    end = time.monotonic() + 120
+    while len(run.snapshot().history) < 1 and time.monotonic() < end:
+        time.sleep(0.1)
+    time.sleep(0.3)
+    snap = run.snapshot()
+    assert snap.status == "paused" and len(snap.history) == 1
+    widget(at.button, "Stop").click().run()
+    run.join(10)
+    assert run.snapshot().status == "stopped"
+
+
+def test_diverging_run_explains_what_to_change():
+    at = open_page(MLP, {"optimizer": "sgd", "learning_rate": "10", "scale_inputs": "0",
+                         "activations": "linear,linear,linear", "epochs": "20",
+                         "epoch_delay_ms": "0"})
+    widget(at.button, "Train").click().run()
+    snap = _wait_for_run(at)
+    assert snap.status == "diverged"
+    at.run()
+    errors = " ".join(e.value for e in at.error)
+    assert "Loss became NaN" in errors and "too high for SGD" in errors
+
+
+def test_architecture_change_stops_the_run():
+    at = open_page(MLP, {"epochs": "1000", "hidden_units": "8", "activations": "relu"})
+    widget(at.button, "Train").click().run()
+    run = at.session_state["mlp:run"]
+    widget(at.sidebar.slider, "Hidden layers").set_value(2).run()
+    run.join(30)
+    assert run.snapshot().status == "stopped"
+    assert any("press Train to retrain" in i.value for i in at.info)
+
+
+def test_learning_rate_change_reaches_the_live_run():
+    at = open_page(MLP, {"epochs": "1000", "hidden_units": "8", "activations": "relu",
+                         "epoch_delay_ms": "10"})
+    widget(at.button, "Train").click().run()
+    run = at.session_state["mlp:run"]
+    end = time.monotonic() + 120
+    while len(run.snapshot().history) < 2 and time.monotonic() < end:
+        time.sleep(0.1)
+    widget(at.sidebar.select_slider, "Learning rate").set_value(0.01).run()
+    end = time.monotonic() + 30
+    while not run.snapshot().lr_changes and time.monotonic() < end:
+        time.sleep(0.05)
+    assert run.snapshot().active and run.snapshot().lr_changes[0][1] == 0.01
+    run.stop()
+    run.join(10)
