@@ -26,12 +26,14 @@ def training_curves(history, target_epochs: int, lr_changes=(), baseline: dict |
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss (cross-entropy)", "Accuracy"),
                         horizontal_spacing=0.08)
     epochs = [s.epoch for s in history]
+    # Markers help while there are few points; beyond that they only cost SVG redraw time.
+    mode = "lines+markers" if len(history) <= 30 else "lines"
     series = (("loss", "val_loss", 1), ("accuracy", "val_accuracy", 2))
     for train_key, val_key, col in series:
         for key, name, colour in ((train_key, "training", TRAIN),
                                   (val_key, "validation", VALIDATION)):
             fig.add_trace(go.Scatter(
-                x=epochs, y=[getattr(s, key) for s in history], name=name, mode="lines+markers",
+                x=epochs, y=[getattr(s, key) for s in history], name=name, mode=mode,
                 marker=dict(size=4), line=dict(color=colour), legendgroup=name,
                 showlegend=col == 1), row=1, col=col)
         if baseline:
@@ -60,8 +62,8 @@ def confusion_heatmap(matrix: np.ndarray) -> go.Figure:
         z=matrix, x=labels, y=labels, colorscale="Blues", text=matrix, texttemplate="%{text}",
         hovertemplate="true %{y}, predicted %{x}: %{z} images<extra></extra>",
         colorbar=dict(title="images")))
-    fig.update_xaxes(title_text="predicted digit", side="bottom")
-    fig.update_yaxes(title_text="true digit", autorange="reversed")
+    fig.update_xaxes(title_text="predicted digit", side="bottom", dtick=1)
+    fig.update_yaxes(title_text="true digit", autorange="reversed", dtick=1)
     fig.update_layout(height=380, margin=_MARGIN, title="Confusion matrix (test images)")
     return fig
 

@@ -86,3 +86,18 @@ def test_cnn_trains():
         stats = trainer.train_epoch()
     assert stats.val_accuracy > 0.7
     assert {"conv_1", "conv_2", "dense_1", "logits"} == set(stats.grad_norms)
+
+
+def test_deep_sigmoid_preset_shows_vanishing_gradients():
+    from dl_core.presets import apply_preset
+
+    norms = {}
+    for name in ("Deep sigmoid (vanishing gradients)", "Deep ReLU (same depth, healthy gradients)"):
+        trainer = Trainer(apply_preset("mlp", name))
+        for _ in range(2):
+            stats = trainer.train_epoch()
+        norms[name] = stats.grad_norms
+    sigmoid = norms["Deep sigmoid (vanishing gradients)"]
+    relu = norms["Deep ReLU (same depth, healthy gradients)"]
+    assert sigmoid["dense_1"] < sigmoid["logits"] / 100  # the first layer barely learns
+    assert relu["dense_1"] > relu["logits"] / 10

@@ -14,7 +14,7 @@ from dl_core.runs import RunSnapshot
 from ui.cache import digits_split, layer_rows
 from ui.live import current_run
 
-INSPECT_SECONDS = 1.0
+INSPECT_SECONDS = 2.0
 MAX_MISTAKES = 18
 
 
@@ -53,14 +53,17 @@ def _needs_training(snap: RunSnapshot | None) -> bool:
 def _summary(config: Config, snap: RunSnapshot | None) -> None:
     rows = layer_rows(config.model)
     total = sum(r["parameters"] for r in rows)
-    st.markdown(f"**{total:,} trainable parameters** in {len(rows)} layers.")
-    st.dataframe(rows, hide_index=True)
     if config.model.architecture == "mlp":
+        left, right = st.columns([3, 2])
         sizes = [64, *config.model.hidden_units, 10]
-        kernels = None
-        if snap and snap.kernels:
-            kernels = [k for name, k in snap.kernels.items()]
-        st.plotly_chart(plots.network_diagram(sizes, kernels), config={"displaylogo": False})
+        kernels = list(snap.kernels.values()) if snap and snap.kernels else None
+        left.plotly_chart(plots.network_diagram(sizes, kernels), config={"displaylogo": False})
+        if kernels is None:
+            left.caption("Edges appear once the network has trained for an epoch.")
+    else:
+        right = st.container()
+    right.markdown(f"**{total:,} trainable parameters** in {len(rows)} layers.")
+    right.dataframe(rows, hide_index=True)
 
 
 def _confusion(config: Config, snap: RunSnapshot | None) -> None:
