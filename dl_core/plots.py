@@ -155,3 +155,27 @@ def digit_gallery(images: list[np.ndarray], titles: list[str], columns: int = 6,
     fig.update_annotations(font_size=11)
     fig.update_layout(height=130 * rows + 30, margin=dict(l=5, r=5, t=30, b=5))
     return fig
+
+
+def loss_over_steps(losses: list[float]) -> go.Figure:
+    """The loss after each step of the backpropagation walk-through."""
+    fig = go.Figure(go.Scatter(x=list(range(1, len(losses) + 1)), y=losses, mode="lines+markers",
+                               line=dict(color=TRAIN), name="loss"))
+    fig.update_xaxes(title_text="step", dtick=1 if len(losses) < 15 else None)
+    fig.update_yaxes(title_text="loss", rangemode="tozero")
+    fig.update_layout(height=260, margin=_MARGIN, title="Loss before each step")
+    return fig
+
+
+def gradient_flow_bars(init_norms, after_norms, after_label: str) -> go.Figure:
+    """Gradient norm per layer (input side first) at initialization and after training."""
+    layers = [f"layer {i}" for i in range(1, len(init_norms) + 1)]
+    layers[-1] = "output"
+    fig = go.Figure([
+        go.Bar(x=layers, y=init_norms, name="at initialization", marker_color=BASELINE),
+        go.Bar(x=layers, y=after_norms, name=after_label, marker_color=TRAIN)])
+    fig.update_yaxes(title_text="|dL/dW| (log scale)", type="log", exponentformat="power")
+    fig.update_layout(height=320, margin=_MARGIN, barmode="group",
+                      legend=dict(orientation="h", y=-0.2),
+                      title="Gradient norm per layer, input side on the left")
+    return fig

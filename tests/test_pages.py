@@ -177,3 +177,36 @@ def test_learning_rate_change_reaches_the_live_run():
     assert run.snapshot().active and run.snapshot().lr_changes[0][1] == 0.01
     run.stop()
     run.join(10)
+
+
+BACKPROP = "pages/3_backprop.py"
+
+
+def test_backprop_two_steps_lower_the_loss_and_match_tensorflow():
+    at = open_page(BACKPROP)
+    assert at.subheader[0].value.startswith("Step 1: loss")
+    losses = [float(at.subheader[0].value.split("loss ")[1])]
+    for step in (2, 3):
+        at.button(key="bp:next").click().run()
+        assert not at.exception
+        heading = at.subheader[0].value
+        assert heading.startswith(f"Step {step}: loss")
+        losses.append(float(heading.split("loss ")[1]))
+    assert losses[2] < losses[1] < losses[0]
+    check = next(m.value for m in at.markdown if "Checked against TensorFlow" in m.value)
+    difference = float(check.split("difference **")[1].split("**")[0])
+    assert difference < 1e-10
+    formulas = " ".join(x.value for x in at.latex)
+    assert r"\delta_1" in formulas and r"\leftarrow" in formulas and "bmatrix" in formulas
+
+
+def test_backprop_settings_reset_the_walk_through():
+    at = open_page(BACKPROP)
+    at.button(key="bp:next").click().run()
+    at.selectbox(key="bp:activation").set_value("relu").run()
+    at.slider(key="bp:hidden").set_value(4).run()
+    assert not at.exception and at.subheader[0].value.startswith("Step 1:")
+    at.selectbox(key="bp:loss").set_value("mse").run()
+    assert not at.exception
+    at.radio(key="bp:flow_act").set_value("relu").run()
+    assert not at.exception

@@ -2,28 +2,11 @@
 
 import numpy as np
 import pytest
-import tensorflow as tf
-
+from dl_core.backprop import tensorflow_gradients
 from dl_core.scratch import SCRATCH_ACTIVATIONS, Network, one_hot
 
-TF_ACTIVATIONS = {"relu": tf.nn.relu, "tanh": tf.tanh, "sigmoid": tf.sigmoid,
-                  "linear": lambda z: z}
-
-
 def tape_gradients(net: Network, x, y):
-    """Loss and gradients of the same network computed by TensorFlow in float64."""
-    variables = [(tf.Variable(w), tf.Variable(b)) for w, b in net.params]
-    with tf.GradientTape() as tape:
-        a = tf.constant(x)
-        for (w, b), name in zip(variables, net.layer_activations):
-            a = TF_ACTIVATIONS[name](a @ w + b)
-        if net.loss_name == "mse":
-            loss = tf.reduce_mean(tf.square(a - y))
-        else:
-            loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=a))
-    flat = [v for pair in variables for v in pair]
-    grads = tape.gradient(loss, flat)
-    return float(loss), [(grads[i].numpy(), grads[i + 1].numpy()) for i in range(0, len(grads), 2)]
+    return tensorflow_gradients(net.params, net.layer_activations, net.loss_name, x, y)
 
 
 def relative_error(a, b):

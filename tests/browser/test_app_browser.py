@@ -109,3 +109,15 @@ def test_two_sessions_train_independently(browser, app_url):
     finally:
         for c in contexts:
             c.close()
+
+
+def test_backprop_next_step_twice(page, app_url):
+    page.goto(f"{app_url}/backprop")
+    wait_ready(page)
+    assert page.get_by_text("Step 1: loss").count() == 1
+    for step in (2, 3):
+        button(page, "Next step").click()
+        wait_until(lambda: page.get_by_text(f"Step {step}: loss").count() == 1)
+    assert page.locator(".katex").count() > 10  # the formulas are typeset
+    assert page.get_by_text("largest gradient difference").count() == 1
+    assert error_count(page) == 0
