@@ -135,3 +135,33 @@ def _spiral(rng, n, noise):
 
 
 _TOY_MAKERS = {"circle": _circle, "xor": _xor, "gaussian": _gaussian, "spiral": _spiral}
+
+
+def digit_from_drawing(rgba, pixel_max: float = 1.0, min_ink: float = 0.02):
+    """A drawing (H, W, 3 or 4; light strokes on a dark or transparent background, any
+    size) as an 8x8 digit in the dataset's format, or None when nothing is drawn.
+
+    Like scikit-learn's digits (32x32 bitmaps counted in 4x4 blocks): the ink's bounding box
+    is centred in a square with a margin, sampled at 32x32, block-averaged to 8x8 and
+    scaled to [0, ``pixel_max``]. ``min_ink`` is the share of inked pixels below which the
+    drawing counts as empty.
+    """
+    image = np.asarray(rgba, dtype=np.float32)
+    if image.ndim != 3 or image.shape[2] not in (3, 4) or min(image.shape[:2]) < 2:
+        raise ValueError(f"drawing: shape {image.shape}, expected (height, width, 3 or 4)")
+    ink = image[..., :3].mean(axis=2) / 255.0
+    if image.shape[2] == 4:
+        ink = ink * (image[..., 3] / 255.0)  # transparent pixels carry no ink
+    inked = ink > 0.1
+    if inked.mean() < min_ink / 10 or not inked.any():
+        return None
+    rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
+    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    side = int(max(bottom - top, right - left) * 1.25) + 1  # a margin, as in the dataset
+    square = np.zeros((side, side), np.float32)
+    r0, c0 = (side - (bottom - top)) // 2, (side - (right - left)) // 2
+    square[r0:r0 + bottom - top, c0:c0 + right - left] = ink[top:bottom, left:right]
+    idx = (np.arange(32) + 0.5) * side / 32
+    sampled = square[idx.astype(int)][:, idx.astype(int)]
+    blocks = sampled.reshape(8, 4, 8, 4).mean(axis=(1, 3))
+    return np.clip(blocks / max(blocks.max(), 1e-6), 0, 1) * pixel_max

@@ -47,7 +47,8 @@ def training_curves(history, target_epochs: int, lr_changes=(), baseline: dict |
         fig.add_annotation(x=epoch - 0.5, y=1.0, yref="y2 domain", xref="x2",
                            text=f"lr {rate:g}", showarrow=False, yanchor="bottom",
                            font=dict(size=10, color=BASELINE))
-    fig.update_xaxes(title_text="epoch", range=[0.5, max(target_epochs, 2) + 0.5])
+    fig.update_xaxes(title_text="epoch", range=[0.5, max(target_epochs, 2) + 0.5],
+                     dtick=1 if target_epochs <= 12 else None)
     fig.update_yaxes(rangemode="tozero", row=1, col=1)
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)
     fig.update_layout(height=340, margin=_MARGIN, legend=dict(orientation="h", y=-0.25),
@@ -178,4 +179,82 @@ def gradient_flow_bars(init_norms, after_norms, after_label: str) -> go.Figure:
     fig.update_layout(height=320, margin=_MARGIN, barmode="group",
                       legend=dict(orientation="h", y=-0.2),
                       title="Gradient norm per layer, input side on the left")
+    return fig
+
+
+def map_grid(values: np.ndarray, title: str, colorbar: str = "activation",
+             columns: int = 8, zrange: tuple | None = None, colorscale: str = "Viridis",
+             highlight: tuple | None = None) -> go.Figure:
+    """One heatmap per channel of ``values`` (h, w, c), sharing one labelled colour scale.
+
+    ``highlight`` = (channel, row, col) outlines one cell (the formula view's cell).
+    """
+    channels = values.shape[2]
+    columns = min(columns, channels)
+    rows = -(-channels // columns)
+    zmin, zmax = zrange or (float(values.min()), float(values.max()))
+    if zmin == zmax:
+        zmin, zmax = zmin - 1e-6, zmax + 1e-6
+    fig = make_subplots(rows=rows, cols=columns, subplot_titles=[f"{i}" for i in range(channels)],
+                        horizontal_spacing=0.015, vertical_spacing=0.08 / rows)
+    for ch in range(channels):
+        fig.add_trace(go.Heatmap(
+            z=values[:, :, ch], zmin=zmin, zmax=zmax, colorscale=colorscale,
+            showscale=ch == 0, colorbar=dict(title=colorbar, thickness=12),
+            hovertemplate=f"filter {ch}, row %{{y}}, col %{{x}}: %{{z:.3f}}<extra></extra>"),
+            row=ch // columns + 1, col=ch % columns + 1)
+    if highlight:
+        ch, r, c = highlight
+        fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5,
+                      line=dict(color="red", width=3), row=ch // columns + 1, col=ch % columns + 1)
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed", constrain="domain")
+    for i in range(1, channels + 1):  # square cells: each y axis follows its x axis
+        fig.update_layout({f"yaxis{'' if i == 1 else i}": dict(scaleanchor=f"x{'' if i == 1 else i}")})
+    fig.update_annotations(font_size=10)
+    cell = 880 / max(columns, 6)  # about the width one map gets on a wide page
+    fig.update_layout(height=max(160, int(cell * rows * values.shape[0] / values.shape[1]) + 50),
+                      margin=dict(l=5, r=5, t=40, b=5), title=title)
+    return fig
+
+
+def number_grid(values: np.ndarray, title: str, colorscale: str = "RdBu",
+                highlight_all: bool = False, digits: int = 2) -> go.Figure:
+    """A small matrix as a heatmap with its numbers written in the cells."""
+    values = np.asarray(values, dtype=float)
+    bound = float(np.max(np.abs(values))) or 1.0
+    fig = go.Figure(go.Heatmap(
+        z=values, zmin=-bound, zmax=bound, colorscale=colorscale, showscale=False,
+        text=np.round(values, digits), texttemplate="%{text}", hoverinfo="skip"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
+    fig.update_layout(height=60 + 42 * values.shape[0], margin=dict(l=5, r=5, t=35, b=5),
+                      title=dict(text=title, font=dict(size=13)))
+    return fig
+
+
+def digit_with_overlay(image: np.ndarray, overlay: np.ndarray | None, title: str,
+                       pixel_max: float = 1.0, overlay_label: str = "") -> go.Figure:
+    """The 8x8 digit in grey with an optional red-blue overlay (saliency, occlusion)."""
+    fig = go.Figure(go.Heatmap(z=np.reshape(image, (8, 8)), colorscale="Greys", zmin=0,
+                               zmax=pixel_max, showscale=False, hoverinfo="skip"))
+    if overlay is not None:
+        bound = float(np.max(np.abs(overlay))) or 1.0
+        fig.add_trace(go.Heatmap(z=overlay, colorscale="RdBu_r", zmin=-bound, zmax=bound,
+                                 opacity=0.6, colorbar=dict(title=overlay_label, thickness=12),
+                                 hovertemplate="row %{y}, col %{x}: %{z:.3g}<extra></extra>"))
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain")
+    fig.update_layout(height=280, margin=dict(l=5, r=5, t=35, b=5), title=title)
+    return fig
+
+
+def top_predictions(top: list[tuple[int, float]]) -> go.Figure:
+    """Horizontal bars of the most probable digits."""
+    fig = go.Figure(go.Bar(x=[p for _, p in top], y=[f"digit {d}" for d, _ in top],
+                           orientation="h", marker_color=TRAIN,
+                           text=[f"{p:.1%}" for _, p in top], textposition="auto"))
+    fig.update_xaxes(range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(height=180, margin=dict(l=5, r=5, t=35, b=5), title="Top 3 predictions")
     return fig

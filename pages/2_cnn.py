@@ -1,3 +1,74 @@
-"""Placeholder."""
+"""CNN feature maps: train a small convolutional network live and look inside it."""
+
 import streamlit as st
-st.title("Coming soon")
+
+from ui.streamlit_fixes import ensure_app_navigation
+
+ensure_app_navigation()
+
+from ui import cnn_ui  # noqa: E402
+from ui.cache import baseline, digits_split  # noqa: E402
+from ui.inspect_ui import export, inspection  # noqa: E402
+from ui.live import current_run, live_view, sync_run, training_buttons  # noqa: E402
+from ui.settings_ui import config_sidebar  # noqa: E402
+
+PAGE = "cnn"
+REFRESH_SECONDS = 2.0
+
+st.title("CNN feature maps")
+st.caption("A convolutional network slides small kernels over the 8x8 image. Train it, then "
+           "look at what every filter responds to, and at the arithmetic of one convolution.")
+
+config = config_sidebar(PAGE, "cnn")
+if config is not None:
+    sync_run(PAGE, config)
+training_buttons(PAGE, config)
+if config is None:
+    st.stop()
+live_view(PAGE, baseline(config.data, config.training.seed), config.training.epochs)
+
+st.subheader("Inside the network", divider="gray")
+split = digits_split(config)
+run = current_run(PAGE)
+snap = run.snapshot() if run else None
+left, right = st.columns([5, 8])
+with left:
+    image, caption = cnn_ui.pick_input(PAGE, split, snap)
+model = run.trainer.model if run is not None and run.trainer is not None else None
+polling = bool(snap and snap.active)
+
+
+@st.fragment(run_every=REFRESH_SECONDS if polling else None)
+def _inside():
+    """Redrawn every couple of seconds while training: the maps follow the weights."""
+    from dl_core import plots
+    from dl_core.inspect import top_k
+
+    if image is None:
+        right.info(caption, icon=":material/draw:")
+        return
+    with right:
+        a, b = st.columns(2)
+        a.plotly_chart(plots.digit_with_overlay(image, None, f"Input: {caption}",
+                                                split.pixel_max), config=cnn_ui.CHART)
+        if model is None:
+            b.info("Press **Train** or **Step** to build the network: the maps and predictions "
+                   "follow its weights while it trains.", icon=":material/info:")
+            return
+        b.plotly_chart(plots.top_predictions(top_k(model, image, 3)), config=cnn_ui.CHART)
+    maps, formula, explain = st.tabs(["Feature maps", "One convolution, explained",
+                                      "Saliency"], key=f"{PAGE}:tabs", on_change="rerun")
+    if maps.open:
+        with maps:
+            cnn_ui.feature_map_panels(model, image)
+    if formula.open:
+        with formula:
+            cnn_ui.convolution_explained(PAGE, model, image, config)
+    if explain.open:
+        with explain:
+            cnn_ui.saliency_panels(PAGE, model, image, split.pixel_max)
+
+
+_inside()
+inspection(PAGE, config)
+export(PAGE, config)

@@ -210,3 +210,39 @@ def test_backprop_settings_reset_the_walk_through():
     assert not at.exception
     at.radio(key="bp:flow_act").set_value("relu").run()
     assert not at.exception
+
+
+CNN = "pages/2_cnn.py"
+
+
+def test_cnn_page_trains_and_shows_maps_formula_and_saliency():
+    at = open_page(CNN, {"epochs": "2", "epoch_delay_ms": "0"})
+    assert [s.label for s in at.sidebar.slider].count("Filters") == 2
+    assert any("Press **Train**" in i.value for i in at.info)
+    at.button(key="cnn:train").click().run()
+    snap = _wait_for_run(at, page="cnn")
+    assert snap.status == "finished"
+    at.run()
+    assert not at.exception
+    titles = [c.proto.spec for c in at.get("plotly_chart")]
+    assert any("conv_act_1" in t for t in titles) and any("pool_1" in t for t in titles)
+    assert any("Top 3 predictions" in t for t in titles)
+
+
+def test_cnn_refuses_impossible_shapes_before_training():
+    at = open_page(CNN)
+    at.slider(key="cnn:conv_count").set_value(3).run()
+    for i in range(3):
+        at.slider(key=f"cnn:conv_kernels:{i}").set_value(5).run()
+        at.selectbox(key=f"cnn:conv_padding:{i}").set_value("valid").run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "cannot be built" in errors and "leaves nothing" in errors
+    assert at.button(key="cnn:train").disabled
+
+
+def test_cnn_mistake_input_needs_training_first():
+    at = open_page(CNN)
+    at.get("button_group")[0].set_value("Mistake").run()
+    assert not at.exception
+    assert any("Train first" in i.value for i in at.info)

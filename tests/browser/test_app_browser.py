@@ -121,3 +121,46 @@ def test_backprop_next_step_twice(page, app_url):
     assert page.locator(".katex").count() > 10  # the formulas are typeset
     assert page.get_by_text("largest gradient difference").count() == 1
     assert error_count(page) == 0
+
+
+def _chart_titles(page):
+    return page.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                         ".map(e => (e.layout && e.layout.title && e.layout.title.text) || '')")
+
+
+def test_cnn_train_see_maps_and_move_the_formula(page, app_url):
+    page.goto(f"{app_url}/cnn?epochs=3&epoch_delay_ms=0")
+    wait_ready(page)
+    button(page, "Train").click()
+    wait_until(lambda: page.get_by_text("finished ·").count() > 0)
+    wait_ready(page)
+    wait_until(lambda: any("pool_1" in t for t in _chart_titles(page)))
+    titles = " ".join(_chart_titles(page))
+    for layer in ("conv_1", "conv_act_1", "pool_1", "conv_2", "conv_act_2"):
+        assert f"{layer}:" in titles, layer
+    page.get_by_role("tab", name="One convolution, explained").click()
+    formula = page.locator(".katex").filter(has_text="patch")
+    wait_until(lambda: formula.count() > 0)
+    before = formula.first.inner_text()
+    row = page.get_by_test_id("stSlider").filter(has_text="Row").first.get_by_role("slider")
+    row.focus()
+    page.keyboard.press("ArrowLeft")
+    wait_until(lambda: formula.count() > 0 and formula.first.inner_text() != before)
+    assert "z" in formula.first.inner_text()
+    assert error_count(page) == 0
+
+
+def test_cnn_drawing_empty_hint_then_a_stroke(page, app_url):
+    page.goto(f"{app_url}/cnn")
+    wait_ready(page)
+    page.get_by_text("Draw", exact=True).click()
+    wait_until(lambda: page.get_by_text("Draw a digit in the box").count() > 0)
+    canvas = page.locator("canvas.upper-canvas").last
+    canvas.scroll_into_view_if_needed()
+    canvas.hover(position={"x": 100, "y": 60})  # below the canvas' floating toolbar
+    page.mouse.down()
+    for i in range(1, 25):
+        canvas.hover(position={"x": 100 + i % 3, "y": 60 + i * 5})
+    page.mouse.up()
+    wait_until(lambda: page.get_by_text("your drawing, downsampled to 8x8").count() > 0)
+    assert error_count(page) == 0
