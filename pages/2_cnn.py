@@ -7,10 +7,9 @@ from ui.streamlit_fixes import ensure_app_navigation
 ensure_app_navigation()
 
 from ui import cnn_ui  # noqa: E402
-from ui.cache import baseline, digits_split  # noqa: E402
+from ui.cache import digits_split  # noqa: E402
 from ui.inspect_ui import export, inspection  # noqa: E402
-from ui.live import current_run, live_view, sync_run, training_buttons  # noqa: E402
-from ui.settings_ui import config_sidebar  # noqa: E402
+from ui.live import current_run, training_section  # noqa: E402
 
 PAGE = "cnn"
 REFRESH_SECONDS = 2.0
@@ -19,13 +18,9 @@ st.title("CNN feature maps")
 st.caption("A convolutional network slides small kernels over the 8x8 image. Train it, then "
            "look at what every filter responds to, and at the arithmetic of one convolution.")
 
-config = config_sidebar(PAGE, "cnn")
-if config is not None:
-    sync_run(PAGE, config)
-training_buttons(PAGE, config)
+config = training_section(PAGE, "cnn")
 if config is None:
     st.stop()
-live_view(PAGE, baseline(config.data, config.training.seed), config.training.epochs)
 
 st.subheader("Inside the network", divider="gray")
 split = digits_split(config)

@@ -35,14 +35,18 @@ def test_seed_example_script_uses_raw_pixels():
     assert "epochs=10, batch_size=32" in script
 
 
+def run_python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+
+
 def test_dl_core_never_imports_streamlit():
     code = ("import sys, pkgutil, importlib, dl_core\n"
             "for m in pkgutil.iter_modules(dl_core.__path__):\n"
             "    importlib.import_module('dl_core.' + m.name)\n"
             "assert 'streamlit' not in sys.modules, 'streamlit imported'\n"
             "print('ok')")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=ROOT, timeout=300)
+    result = run_python(code)
     assert result.returncode == 0 and "ok" in result.stdout, result.stderr[-2000:]
 
 
@@ -51,6 +55,5 @@ def test_light_modules_do_not_import_tensorflow():
             "import dl_core.config, dl_core.settings, dl_core.data, dl_core.presets, "
             "dl_core.metrics, dl_core.codegen, dl_core.plots, dl_core.runs, dl_core.scratch\n"
             "assert 'tensorflow' not in sys.modules\nprint('ok')")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=ROOT, timeout=300)
+    result = run_python(code)
     assert result.returncode == 0 and "ok" in result.stdout, result.stderr[-2000:]

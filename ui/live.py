@@ -186,3 +186,21 @@ def _metrics(snap: RunSnapshot | None, baseline: dict | None) -> None:
         cols[3].metric("Logistic regression", f"{baseline['val_accuracy']:.1%}",
                        help="scikit-learn LogisticRegression on the same split: the classic "
                             "machine-learning baseline (validation accuracy).")
+
+
+def training_section(page: str, architecture: str) -> Config | None:
+    """Sidebar settings, run buttons and the live view: the top of a training page.
+
+    Returns the page's Config, or None when the settings cannot be built (the reason is
+    shown and the Train button disabled).
+    """
+    from ui.cache import baseline
+    from ui.settings_ui import config_sidebar
+
+    config = config_sidebar(page, architecture)
+    if config is not None:
+        sync_run(page, config)
+    training_buttons(page, config)
+    if config is not None:
+        live_view(page, baseline(config.data, config.training.seed), config.training.epochs)
+    return config

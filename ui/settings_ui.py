@@ -7,11 +7,13 @@ config this page last produced, the URL (first visit), or the defaults.
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
 from dl_core.config import Config, encode_value, from_query_params, to_query_params
 from dl_core.presets import PRESETS, apply_preset
-from dl_core.settings import SETTINGS_BY_NAME, Setting, settings_for
+from dl_core.settings import Setting, settings_for
 
 GROUP_TITLES = {"data": "Data", "model": "Model", "training": "Training"}
 LAYER_GROUP_TITLES = {"dense": ("Hidden layers", "Layer"), "conv": ("Conv blocks", "Block")}
@@ -141,13 +143,7 @@ def _snap_to_options(s: Setting, key: str) -> None:
     """A value from a URL may lie between slider options: move it to the nearest one."""
     value = st.session_state.get(key)
     if value not in s.options:
-        import math
-
         log = s.name == "learning_rate"
         distance = (lambda o: abs(math.log(o) - math.log(value))) if log and value else \
             (lambda o: abs(o - value))
         st.session_state[key] = min(s.options, key=distance)
-
-
-def setting(name: str) -> Setting:
-    return SETTINGS_BY_NAME[name]
