@@ -246,3 +246,15 @@ def test_cnn_mistake_input_needs_training_first():
     at.get("button_group")[0].set_value("Mistake").run()
     assert not at.exception
     assert any("Train first" in i.value for i in at.info)
+
+
+def test_concurrent_run_cap_shows_a_clear_message(monkeypatch):
+    from dl_core import runs
+
+    monkeypatch.setattr(runs, "MAX_CONCURRENT_RUNS", 0)
+    at = open_page(MLP)
+    widget(at.button, "Train").click().run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "runs are already training on this server" in errors and "the limit is 0" in errors
+    assert "mlp:run" not in at.session_state
