@@ -101,12 +101,6 @@ def layer_table(model: keras.Model) -> list[dict]:
             for layer in model.layers]
 
 
-def dense_weights(model: keras.Model) -> list[tuple[str, "np.ndarray", "np.ndarray"]]:
-    """``(name, kernel, bias)`` of every Dense layer in order, as NumPy arrays."""
-    return [(layer.name, *[w for w in layer.get_weights()])
-            for layer in model.layers if isinstance(layer, keras.layers.Dense)]
-
-
 def model_bytes(model: keras.Model) -> bytes:
     """The model in Keras' native ``.keras`` format, as bytes (for a download)."""
     import tempfile
