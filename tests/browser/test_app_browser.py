@@ -57,6 +57,8 @@ def test_train_watch_change_learning_rate_and_stop(page, app_url):
     wait_until(lambda: page.locator(".js-plotly-plot").first.get_by_text("lr 0.002").count() > 0)
     button(page, "Stop").click()
     wait_until(lambda: page.get_by_text("stopped ·").count() > 0)
+    wait_ready(page)
+    page.wait_for_timeout(500)  # let the last redraw land
     stopped_at = curve_epochs(page)
     page.wait_for_timeout(1500)
     assert curve_epochs(page) == stopped_at
@@ -102,7 +104,7 @@ def test_two_sessions_train_independently(browser, app_url):
         assert curve_epochs(pages[1]) == 0  # the other session sees nothing of it
         button(pages[1], "Train").click()
         wait_until(lambda: pages[1].get_by_text("finished ·").count() > 0)
-        assert curve_epochs(pages[1]) == 3
+        wait_until(lambda: curve_epochs(pages[1]) == 3)  # Plotly draws just after the text
         n = curve_epochs(pages[0])
         wait_until(lambda: curve_epochs(pages[0]) > n + 3)  # still training, undisturbed
         button(pages[0], "Stop").click()
