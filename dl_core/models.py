@@ -8,6 +8,7 @@ Layers get stable names (``dense_1``, ``act_1``, ``conv_1``, ``pool_1``, ``logit
 from __future__ import annotations
 
 import os
+import threading
 
 import keras
 import tensorflow as tf
@@ -35,10 +36,20 @@ _configure_threads()
 POOLING_LAYERS = {"max": keras.layers.MaxPooling2D, "average": keras.layers.AveragePooling2D}
 
 
+# keras.utils.set_random_seed touches process-wide generators: build one model at a time,
+# so that concurrent sessions cannot interleave their seeded builds.
+_BUILD_LOCK = threading.Lock()
+
+
 def build_model(config: ModelConfig, seed: int | None = None) -> keras.Model:
     """A new, untrained Keras model for ``config``; ``seed`` fixes the initial weights."""
-    if seed is not None:
-        keras.utils.set_random_seed(seed)
+    with _BUILD_LOCK:
+        if seed is not None:
+            keras.utils.set_random_seed(seed)
+        return _build(config)
+
+
+def _build(config: ModelConfig) -> keras.Model:
     if config.architecture == "cnn":
         layers = [keras.Input((IMAGE_SIZE, IMAGE_SIZE, 1), name="image")] + _conv_layers(config)
         layers.append(keras.layers.Flatten(name="flatten"))

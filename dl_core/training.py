@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import math
-import threading
 import time
 from dataclasses import dataclass, field
 
@@ -26,8 +25,6 @@ OPTIMIZER_NAMES = {
     "sgd": "SGD", "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW",
     "adagrad": "Adagrad", "adadelta": "Adadelta", "nadam": "Nadam",
 }
-# keras.utils.set_random_seed touches process-wide generators: build one model at a time.
-_BUILD_LOCK = threading.Lock()
 
 
 class TrainingDiverged(RuntimeError):
@@ -90,8 +87,7 @@ class Trainer:
         self.config = config
         seed = config.training.seed
         self.split = split or load_digits_split(config.data, seed)
-        with _BUILD_LOCK:
-            self.model = build_model(config.model, seed=seed)
+        self.model = build_model(config.model, seed=seed)
         self.optimizer = make_optimizer(config.training)
         self.optimizer.build(self.model.trainable_variables)
         self._loss = keras.losses.SparseCategoricalCrossentropy()
@@ -190,8 +186,7 @@ def fit_reference(config: Config, split: DigitsSplit | None = None, epochs: int 
     """
     t = config.training
     split = split or load_digits_split(config.data, t.seed)
-    with _BUILD_LOCK:
-        model = build_model(config.model, seed=t.seed)
+    model = build_model(config.model, seed=t.seed)
     model.compile(optimizer=make_optimizer(t), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     history = model.fit(

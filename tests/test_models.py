@@ -87,3 +87,13 @@ def test_model_bytes_round_trip(tmp_path):
     loaded = keras.models.load_model(path)
     x = np.ones((1, 64), np.float32)
     np.testing.assert_allclose(loaded(x).numpy(), model(x).numpy(), rtol=1e-6)
+
+
+def test_seeded_builds_stay_reproducible_when_threads_build_at_once():
+    from concurrent.futures import ThreadPoolExecutor
+
+    expected = {seed: build_model(ModelConfig(), seed=seed).get_weights()[0] for seed in (1, 2)}
+    with ThreadPoolExecutor(4) as pool:
+        built = list(pool.map(lambda s: (s, build_model(ModelConfig(), seed=s).get_weights()[0]),
+                              [1, 2] * 4))
+    assert all(np.array_equal(w, expected[s]) for s, w in built)
