@@ -258,3 +258,30 @@ def test_concurrent_run_cap_shows_a_clear_message(monkeypatch):
     errors = " ".join(e.value for e in at.error)
     assert "runs are already training on this server" in errors and "the limit is 0" in errors
     assert "mlp:run" not in at.session_state
+
+
+def test_pause_resume_and_reset():
+    at = open_page(MLP, {"epochs": "1000", "hidden_units": "8", "activations": "relu",
+                         "epoch_delay_ms": "10"})
+    widget(at.button, "Train").click().run()
+    run = at.session_state["mlp:run"]
+    end = time.monotonic() + 120
+    while len(run.snapshot().history) < 2 and time.monotonic() < end:
+        time.sleep(0.05)
+    widget(at.button, "Pause").click().run()
+    end = time.monotonic() + 30
+    while run.snapshot().status != "paused" and time.monotonic() < end:
+        time.sleep(0.05)
+    n = len(run.snapshot().history)
+    time.sleep(0.3)
+    assert run.snapshot().status == "paused" and len(run.snapshot().history) == n
+    at.run()
+    widget(at.button, "Resume").click().run()
+    end = time.monotonic() + 30
+    while len(run.snapshot().history) <= n and time.monotonic() < end:
+        time.sleep(0.05)
+    assert run.snapshot().status == "running"
+    widget(at.button, "Reset").click().run()
+    run.join(10)
+    assert run.snapshot().status == "stopped" and "mlp:run" not in at.session_state
+    assert any("Press **Train**" in c.value for c in at.caption)
