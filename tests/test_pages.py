@@ -162,14 +162,20 @@ def test_architecture_change_stops_the_run():
     assert any("press Train to retrain" in i.value for i in at.info)
 
 
-def test_learning_rate_change_reaches_the_live_run():
+def _start_long_run():
+    """The MLP page with a small net training for 1000 epochs, 2 of them done already."""
     at = open_page(MLP, {"epochs": "1000", "hidden_units": "8", "activations": "relu",
                          "epoch_delay_ms": "10"})
     widget(at.button, "Train").click().run()
     run = at.session_state["mlp:run"]
     end = time.monotonic() + 120
     while len(run.snapshot().history) < 2 and time.monotonic() < end:
-        time.sleep(0.1)
+        time.sleep(0.05)
+    return at, run
+
+
+def test_learning_rate_change_reaches_the_live_run():
+    at, run = _start_long_run()
     widget(at.sidebar.select_slider, "Learning rate").set_value(0.01).run()
     end = time.monotonic() + 30
     while not run.snapshot().lr_changes and time.monotonic() < end:
@@ -261,13 +267,7 @@ def test_concurrent_run_cap_shows_a_clear_message(monkeypatch):
 
 
 def test_pause_resume_and_reset():
-    at = open_page(MLP, {"epochs": "1000", "hidden_units": "8", "activations": "relu",
-                         "epoch_delay_ms": "10"})
-    widget(at.button, "Train").click().run()
-    run = at.session_state["mlp:run"]
-    end = time.monotonic() + 120
-    while len(run.snapshot().history) < 2 and time.monotonic() < end:
-        time.sleep(0.05)
+    at, run = _start_long_run()
     widget(at.button, "Pause").click().run()
     end = time.monotonic() + 30
     while run.snapshot().status != "paused" and time.monotonic() < end:
