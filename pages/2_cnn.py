@@ -29,7 +29,6 @@ snap = run.snapshot() if run else None
 left, right = st.columns([5, 8])
 with left:
     image, caption = cnn_ui.pick_input(PAGE, split, snap)
-model = run.trainer.model if run is not None and run.trainer is not None else None
 polling = bool(snap and snap.active)
 
 
@@ -42,6 +41,8 @@ def _inside():
     if image is None:
         right.info(caption, icon=":material/draw:")
         return
+    # Looked up on every refresh: the run's thread builds the model after the Train click.
+    model = run.trainer.model if run is not None and run.trainer is not None else None
     with right:
         a, b = st.columns(2)
         a.plotly_chart(plots.digit_with_overlay(image, None, f"Input: {caption}",

@@ -82,19 +82,24 @@ def _on_reset(page: str) -> None:
         st.session_state.pop(f"{page}:{suffix}", None)
 
 
+# Settings a running Trainer can take on the fly; any other change needs a new model.
+LIVE_SETTINGS = ("learning_rate", "epochs", "epoch_delay_ms")
+
+
+def _without_live_settings(config: Config) -> Config:
+    return config.replace(**{name: Config().get(name) for name in LIVE_SETTINGS})
+
+
 def sync_run(page: str, config: Config) -> None:
     """Apply setting changes to a live run: a new learning rate from the next epoch, a new
-    epoch limit or pace at once; a new architecture or data setting stops the run."""
+    epoch limit or pace at once; any other change stops the run."""
     run, used = current_run(page), st.session_state.get(f"{page}:run_config")
     if run is None or used is None or not run.snapshot().active:
         return
-    if (config.model, config.data) != (used.model, used.data) or \
-            config.training.optimizer != used.training.optimizer or \
-            config.training.batch_size != used.training.batch_size or \
-            config.training.seed != used.training.seed:
+    if _without_live_settings(config) != _without_live_settings(used):
         run.stop()
         st.session_state[f"{page}:notice"] = (
-            "info", "The network, data, optimizer, batch size or seed changed, so training "
+            "info", "The network, the data or the optimizer settings changed, so training "
                     "stopped: press Train to retrain with the new settings.")
         return
     run.epochs = config.training.epochs

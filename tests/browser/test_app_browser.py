@@ -166,3 +166,14 @@ def test_cnn_drawing_empty_hint_then_a_stroke(page, app_url):
     page.mouse.up()
     wait_until(lambda: page.get_by_text("your drawing, downsampled to 8x8").count() > 0)
     assert error_count(page) == 0
+
+
+def test_cnn_maps_appear_while_the_first_run_trains(page, app_url):
+    """The model is built in the run's thread after the click: the maps, refreshed by a
+    fragment, must pick it up during the run, not only after it ends."""
+    page.goto(f"{app_url}/cnn?epochs=1000&epoch_delay_ms=50")
+    wait_ready(page)
+    button(page, "Train").click()
+    wait_until(lambda: any("Top 3 predictions" in t for t in _chart_titles(page)))
+    assert page.get_by_text("training ·").count() > 0  # still running
+    button(page, "Stop").click()
