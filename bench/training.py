@@ -33,20 +33,12 @@ def time_trainer(config, split, epochs):
 
 
 def time_fit(config, split, epochs):
-    import keras
+    from dl_core.training import fit_reference
 
-    from dl_core.models import build_model
-    from dl_core.training import make_optimizer
-
-    keras.utils.set_random_seed(config.training.seed)
-    model = build_model(config.model, seed=config.training.seed)
-    model.compile(optimizer=make_optimizer(config.training),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    kwargs = dict(batch_size=config.training.batch_size, verbose=0,
-                  validation_data=(split.x_val, split.y_val))
-    model.fit(split.x_train, split.y_train, epochs=1, **kwargs)  # traces; not timed
+    model, _ = fit_reference(config, split, epochs=1)  # compiles and traces; not timed
     start = time.perf_counter()
-    history = model.fit(split.x_train, split.y_train, epochs=epochs - 1, **kwargs)
+    history = model.fit(split.x_train, split.y_train, batch_size=config.training.batch_size,
+                        epochs=epochs - 1, verbose=0, validation_data=(split.x_val, split.y_val))
     return (time.perf_counter() - start) / (epochs - 1) * 1000, history.history["val_accuracy"][-1]
 
 

@@ -188,8 +188,7 @@ class BackgroundRun:
             return True
 
     def _record(self, stats) -> None:
-        kernels = {layer.name: layer.kernel.numpy() for layer in self.trainer.model.layers
-                   if hasattr(layer, "kernel")}
+        kernels = self.trainer.kernels()
         with self._cond:
             self._history.append(stats)
             self._test_probs = self.trainer.test_probabilities_

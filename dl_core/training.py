@@ -110,6 +110,10 @@ class Trainer:
         # The variable is float32: round so 0.001 reads back as 0.001, not 0.0010000000475.
         return float(f"{float(self.optimizer.learning_rate.numpy()):.6g}")
 
+    def kernels(self) -> dict[str, np.ndarray]:
+        """Layer name -> current kernel (weights without biases), as NumPy copies."""
+        return {name: kernel.numpy() for name, kernel in self._kernels}
+
     def set_learning_rate(self, learning_rate: float) -> None:
         """Change the rate from the next step on; no rebuild, no retrace."""
         value = check_value(SETTINGS_BY_NAME["learning_rate"], learning_rate)

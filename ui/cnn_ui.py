@@ -82,7 +82,8 @@ def feature_map_panels(model, image: np.ndarray) -> None:
 
 def convolution_explained(page: str, model, image: np.ndarray, config) -> None:
     """Choose layer, filter and position; show patch, kernel, products, sum + bias."""
-    from dl_core.inspect import convolution_step, feature_maps, output_size
+    from dl_core.config import IMAGE_SIZE, conv_output_sizes
+    from dl_core.inspect import convolution_step, feature_maps, output_size, same_padding
 
     maps = dict(feature_maps(model, image))
     conv_names = [n for n in maps if n.startswith("conv_") and "act" not in n]
@@ -111,8 +112,8 @@ def convolution_explained(page: str, model, image: np.ndarray, config) -> None:
                                    highlight=(f, r, c)), config=CHART)
     index = int(layer.split("_")[1]) - 1
     k, padding = config.model.conv_kernels[index], config.model.conv_padding[index]
-    n = maps[layer].shape[0] if padding == "same" else maps[layer].shape[0] + k - 1
-    pad = k - 1 if padding == "same" else 0
+    n = conv_output_sizes(config.model)[index - 1][1] if index else IMAGE_SIZE  # its input
+    pad = sum(same_padding(k)) if padding == "same" else 0
     st.markdown(
         f"**Padding and stride.** This layer uses a {k}x{k} kernel, stride 1 and "
         f"'{padding}' padding ({pad} zero rows and columns in all, split before and after). "

@@ -3,7 +3,6 @@ weights and gradients; and the export of code and model."""
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 from dl_core import plots
@@ -18,23 +17,19 @@ INSPECT_SECONDS = 2.0
 MAX_MISTAKES = 18
 
 
-def inspection(page: str, config: Config, extra_tabs: dict | None = None) -> None:
-    """Tabs of figures drawn from the current run; refreshed every second while it trains.
-
-    ``extra_tabs`` maps a tab title to ``fn(snapshot, run)`` for page-specific panels.
-    """
+def inspection(page: str, config: Config) -> None:
+    """Tabs of figures drawn from the current run; refreshed every INSPECT_SECONDS while it
+    trains. Only the open tab is computed."""
     run = current_run(page)
     polling = bool(run and run.snapshot().active)
-    titles = ["Summary", "Confusion matrix", "Mistakes", "Weights & gradients",
-              *(extra_tabs or {})]
+    titles = ["Summary", "Confusion matrix", "Mistakes", "Weights & gradients"]
 
     @st.fragment(run_every=INSPECT_SECONDS if polling else None)
     def _panels():
         snap = run.snapshot() if run else None
         tabs = st.tabs(titles, key=f"{page}:inspect_tab", on_change="rerun")
         panels = [lambda: _summary(config, snap), lambda: _confusion(config, snap),
-                  lambda: _mistakes(config, snap), lambda: _weights(snap),
-                  *[(lambda fn=fn: fn(snap, run)) for fn in (extra_tabs or {}).values()]]
+                  lambda: _mistakes(config, snap), lambda: _weights(snap)]
         for tab, panel in zip(tabs, panels):
             if tab.open:
                 with tab:
@@ -71,9 +66,10 @@ def _confusion(config: Config, snap: RunSnapshot | None) -> None:
         return
     y_test = digits_split(config).y_test
     left, right = st.columns([3, 2])
-    left.plotly_chart(plots.confusion_heatmap(confusion(y_test, snap.test_probabilities)))
+    matrix = confusion(y_test, snap.test_probabilities)
+    left.plotly_chart(plots.confusion_heatmap(matrix))
     per_class = per_class_accuracy(y_test, snap.test_probabilities)
-    accuracy = float(np.mean(np.argmax(snap.test_probabilities, axis=1) == y_test))
+    accuracy = matrix.trace() / matrix.sum()
     right.metric("Test accuracy", f"{accuracy:.1%}", help=f"{len(y_test)} held-out images")
     right.dataframe({"digit": list(range(10)), "accuracy": per_class}, hide_index=True,
                     column_config={"accuracy": st.column_config.ProgressColumn(

@@ -165,12 +165,13 @@ def _progress(snap: RunSnapshot | None, target_epochs: int) -> None:
         f"{STATUS_LABELS[snap.status]} · epoch **{done}** of {snap.target_epochs} · "
         f"{snap.elapsed_seconds:.1f} s elapsed · {snap.epochs_per_second:.1f} epochs/s")
     st.progress(min(done / max(snap.target_epochs, 1), 1.0))
+    message = snap.message[:1].upper() + snap.message[1:]
     if snap.status == "diverged":
-        st.error(snap.message[0].upper() + snap.message[1:], icon=":material/warning:")
+        st.error(message, icon=":material/warning:")
     elif snap.status == "failed":
-        st.error(snap.message)
+        st.error(message)
     elif snap.status == "stopped" and snap.message != "stopped":
-        st.info(snap.message[0].upper() + snap.message[1:])
+        st.info(message)
 
 
 def _metrics(snap: RunSnapshot | None, baseline: dict | None) -> None:
@@ -185,8 +186,9 @@ def _metrics(snap: RunSnapshot | None, baseline: dict | None) -> None:
                    delta_color="inverse")
     cols[1].metric("Validation loss", f"{last.val_loss:.3f}" if last else "-",
                    delta("val_loss"), delta_color="inverse")
+    accuracy_delta = delta("val_accuracy", 100)
     cols[2].metric("Validation accuracy", f"{last.val_accuracy:.1%}" if last else "-",
-                   delta("val_accuracy", 100) and f"{delta('val_accuracy', 100)} pts")
+                   accuracy_delta and f"{accuracy_delta} pts")
     if baseline:
         cols[3].metric("Logistic regression", f"{baseline['val_accuracy']:.1%}",
                        help="scikit-learn LogisticRegression on the same split: the classic "

@@ -132,7 +132,7 @@ def _widget(s: Setting, key: str, item: bool = False):
         _snap_to_options(s, key)
         return st.select_slider(label, s.options, key=key, help=s.help,
                                 format_func=lambda v: encode_value(s, v) if not item else str(v))
-    if s.name == "seed":
+    if s.max - s.min > 10_000:  # too wide for a slider (the seed)
         return st.number_input(label, int(s.min), int(s.max), key=key, step=1, help=s.help)
     number = int if kind == "int" else float
     return st.slider(label, number(s.min), number(s.max), key=key, help=s.help,
@@ -143,7 +143,7 @@ def _snap_to_options(s: Setting, key: str) -> None:
     """A value from a URL may lie between slider options: move it to the nearest one."""
     value = st.session_state.get(key)
     if value not in s.options:
-        log = s.name == "learning_rate"
-        distance = (lambda o: abs(math.log(o) - math.log(value))) if log and value else \
+        log_scale = value > 0 and min(s.options) > 0  # learning rates, batch sizes
+        distance = (lambda o: abs(math.log(o / value))) if log_scale else \
             (lambda o: abs(o - value))
         st.session_state[key] = min(s.options, key=distance)
