@@ -152,11 +152,16 @@ def test_diverging_run_explains_what_to_change():
     assert "Loss became NaN" in errors and "too high for SGD" in errors
 
 
-def test_architecture_change_stops_the_run():
-    at = open_page(MLP, {"epochs": "1000", "hidden_units": "8", "activations": "relu"})
+@pytest.mark.parametrize("extra, change", [
+    ({}, lambda at: widget(at.sidebar.slider, "Hidden layers").set_value(2)),
+    ({}, lambda at: widget(at.sidebar.selectbox, "Optimizer").set_value("sgd")),
+    ({"optimizer": "sgd"}, lambda at: widget(at.sidebar.slider, "Momentum").set_value(0.5)),
+], ids=["architecture", "optimizer", "momentum"])
+def test_a_change_that_needs_a_new_model_stops_the_run(extra, change):
+    at = open_page(MLP, {"epochs": "1000", "hidden_units": "8", "activations": "relu", **extra})
     widget(at.button, "Train").click().run()
     run = at.session_state["mlp:run"]
-    widget(at.sidebar.slider, "Hidden layers").set_value(2).run()
+    change(at).run()
     run.join(30)
     assert run.snapshot().status == "stopped"
     assert any("press Train to retrain" in i.value for i in at.info)
@@ -285,19 +290,4 @@ def test_pause_resume_and_reset():
     run.join(10)
     assert run.snapshot().status == "stopped" and "mlp:run" not in at.session_state
     assert any("Press **Train**" in c.value for c in at.caption)
-
-
-def test_momentum_change_during_a_run_stops_it():
-    at, run = _start_long_run()
-    widget(at.sidebar.selectbox, "Optimizer").set_value("sgd").run()
-    run.join(30)
-    assert run.snapshot().status == "stopped"
-    at = open_page(MLP, {"epochs": "1000", "hidden_units": "8", "activations": "relu",
-                         "optimizer": "sgd"})
-    widget(at.button, "Train").click().run()
-    run = at.session_state["mlp:run"]
-    widget(at.sidebar.slider, "Momentum").set_value(0.5).run()
-    run.join(30)
-    assert run.snapshot().status == "stopped"
-    assert any("press Train to retrain" in i.value for i in at.info)
 
