@@ -1,7 +1,11 @@
 """The current configuration as a standalone Keras script (plain ``model.fit``).
 
-The script needs only scikit-learn and TensorFlow/Keras, loads the same split with the
-same seed, builds the same layers and prints its test accuracy, like the article's listing.
+The script needs only scikit-learn and TensorFlow/Keras and repeats the playground's run
+(:class:`dl_core.training.Trainer`) for the same seed: the same split, the same layers made
+in the same order after ``keras.utils.set_random_seed`` (so the same initial weights and
+dropout seeds), each epoch's batches in the order of ``np.random.default_rng(seed)
+.permutation`` (fit with ``shuffle=False``), the same optimizer and one TensorFlow thread.
+It prints one line per epoch, then ``validation accuracy: ...`` and ``test accuracy: ...``.
 """
 
 from __future__ import annotations
@@ -22,14 +26,28 @@ _OPTIMIZER_CALLS = {
 _TEMPLATE = '''"""Train {title} on scikit-learn's 8x8 handwritten digits.
 
 Exported from the deep-learning playground; run with: python {filename}
+
+With the same seed this script repeats the playground's run: the same split, the same
+initial weights, the same batches in the same order and the same optimizer{dropout_masks}.
+On one thread per operation (as the playground trains) the weights come out bit for bit
+equal to the playground's, given the same TensorFlow and Keras versions on the same CPU;
+elsewhere sums may be rounded differently, which can move the accuracies slightly.
+Learning-rate changes made during a run in the playground are not replayed.
 """
 
+import os
+
+os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")  # before Keras starts TensorFlow
+os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
+
 import keras
+import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 SEED = {seed}
-keras.utils.set_random_seed(SEED)
+EPOCHS = {epochs}
+BATCH_SIZE = {batch_size}
 
 # Data: 1,797 images of 8x8 pixels with values 0-16.
 digits = load_digits()
@@ -40,7 +58,8 @@ x_rest, x_test, y_rest, y_test = train_test_split(
 x_train, x_val, y_train, y_val = train_test_split(
     x_rest, y_rest, test_size={validation_fraction}, stratify=y_rest, random_state=SEED){reshape}
 
-# Model
+# Model: seeding right before the layers are made fixes the initial weights.
+keras.utils.set_random_seed(SEED)
 model = keras.Sequential([
 {layers}
 ])
@@ -51,11 +70,22 @@ model.compile(
     loss="sparse_categorical_crossentropy",  # categorical cross-entropy on integer labels
     metrics=["accuracy"],
 )
-history = model.fit(
-    x_train, y_train, validation_data=(x_val, y_val),
-    epochs={epochs}, batch_size={batch_size}, verbose=2,
-)
+
+# Training: every epoch visits the training images in a new order drawn from a NumPy
+# generator seeded with SEED (as the playground does), so fit must not shuffle again.
+rng = np.random.default_rng(SEED)
+for epoch in range(1, EPOCHS + 1):
+    order = rng.permutation(len(x_train))
+    history = model.fit(
+        x_train[order], y_train[order], validation_data=(x_val, y_val),
+        epochs=1, batch_size=BATCH_SIZE, shuffle=False, verbose=0,
+    )
+    print(f"Epoch {{epoch}}/{{EPOCHS}}: " + ", ".join(
+        f"{{name}} {{values[-1]:.4f}}" for name, values in history.history.items()))
+
+val_loss, val_accuracy = model.evaluate(x_val, y_val, verbose=0)
 test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
+print(f"validation accuracy: {{val_accuracy:.4f}}")
 print(f"test accuracy: {{test_accuracy:.4f}}")
 '''
 
@@ -69,6 +99,7 @@ def keras_script(config: Config) -> str:
     return _TEMPLATE.format(
         title="a convolutional network" if cnn else "a multilayer perceptron",
         filename="train_cnn.py" if cnn else "train_mlp.py",
+        dropout_masks=";\nthe dropout layers drop the same units" if m.dropout else "",
         seed=t.seed,
         scale=f" / {RAW_PIXEL_MAX:g}  # scale pixels to [0, 1]" if d.scale_inputs else
         "  # raw 0-16 pixels, as in the article",
@@ -80,7 +111,9 @@ def keras_script(config: Config) -> str:
 
 
 def _num(value: float) -> str:
-    return format(value, "g")
+    """Short when that is exact (0.001), else every digit: the script must use the very value."""
+    short = format(value, "g")
+    return short if float(short) == value else repr(float(value))
 
 
 def _layer_lines(m: ModelConfig) -> list[str]:

@@ -9,6 +9,8 @@ allowed. :func:`from_query_params` never raises: it falls back to defaults with 
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,30 +153,75 @@ def _encode_scalar(value: Any) -> str:
     return str(value)
 
 
-def decode_value(setting: Setting, text: str) -> Any:
-    """Parse URL text into a validated value; raises ``ValueError`` with a message."""
+# A plain decimal number as links write it: no "inf", "nan", "0x10", "1_000" or non-ASCII digits.
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+_SHOWN_CHARS = 40  # a longer value is cut in warnings
+
+
+def _shown(text: Any) -> str:
+    """``text`` quoted for a warning, unprintable characters escaped, cut to a readable length."""
+    text = str(text)
+    cut = text[:_SHOWN_CHARS]
+    while len(repr(cut)) > _SHOWN_CHARS + 2:  # escapes such as \U0001f916 count too
+        cut = cut[:-1]
+    return repr(cut if cut == text else cut + "...")
+
+
+def _range_text(setting: Setting) -> str:
+    if setting.kind.startswith("int"):
+        return f"{int(setting.min)} to {int(setting.max)}"
+    return f"{setting.min:g} to {setting.max:g}"
+
+
+def _one_text(setting: Setting, value: Any) -> str:
+    """The text of one URL value. A list holds a key's repeated values: the last one counts,
+    as in ``st.query_params[key]``. Other non-text values (numbers from code) become text."""
+    if isinstance(value, (list, tuple)):
+        if not value:
+            raise ValueError(f"{setting.name}: no value given")
+        value = value[-1]
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return value if isinstance(value, str) else str(value)
+
+
+def decode_value(setting: Setting, text: Any) -> Any:
+    """Parse URL text into a validated value.
+
+    Raises ``ValueError`` with a message that starts with the setting's name, says what was
+    given (cut to a readable length) and what is allowed.
+    """
+    text = _one_text(setting, text)
     if setting.is_list:
-        items = [t.strip() for t in str(text).split(",")]
+        items = [t.strip() for t in text.split(",")]
+        if not setting.min_len <= len(items) <= setting.max_len:  # before parsing 10,000 items
+            raise ValueError(f"{setting.name}: {len(items)} entries given, allowed "
+                             f"{setting.min_len} to {setting.max_len}")
         kind = setting.kind[: -len("_list")]
         return check_value(setting, [_decode_scalar(setting, kind, t) for t in items])
-    return check_value(setting, _decode_scalar(setting, setting.kind, str(text).strip()))
+    return check_value(setting, _decode_scalar(setting, setting.kind, text.strip()))
 
 
 def _decode_scalar(setting: Setting, kind: str, text: str) -> Any:
+    name = setting.name
     if kind == "bool":
         lowered = text.lower()
         if lowered in ("1", "true", "yes", "on"):
             return True
         if lowered in ("0", "false", "no", "off"):
             return False
-        raise ValueError(f"{setting.name}: {text!r} is not true or false")
-    if kind in ("int", "float"):
-        try:
-            number = float(text)
-        except ValueError:
-            raise ValueError(f"{setting.name}: {text!r} is not a number") from None
-        return number if kind == "float" else (int(number) if number == int(number) else number)
-    return text
+        raise ValueError(f"{name}: {_shown(text)} is not true or false")
+    if kind == "choice":
+        if text in setting.choices:
+            return text
+        raise ValueError(f"{name}: {_shown(text)} is not one of {', '.join(setting.choices)}")
+    if not _NUMBER.fullmatch(text):
+        raise ValueError(f"{name}: {_shown(text)} is not a number")
+    number = float(text) + 0.0  # "1e999" overflows to inf; + 0.0 turns "-0" into 0
+    # Range first: int(inf) would raise OverflowError and a 300-digit int reads badly.
+    if not (math.isfinite(number) and setting.min <= number <= setting.max):
+        raise ValueError(f"{name}: {_shown(text)} is out of range, allowed {_range_text(setting)}")
+    return int(number) if kind == "int" and number.is_integer() else number
 
 
 def to_query_params(config: Config) -> dict[str, str]:
@@ -183,38 +230,71 @@ def to_query_params(config: Config) -> dict[str, str]:
             for s in settings_for(config.model.architecture)}
 
 
-def from_query_params(params: dict[str, str], architecture: str = "mlp"
+def from_query_params(params: dict[str, Any], architecture: str = "mlp"
                       ) -> tuple[Config, list[str]]:
     """Parse URL query parameters into a Config; never raises.
 
-    Unknown keys, junk values and out-of-range numbers fall back to the default with one
-    warning each. Returns ``(config, warnings)``.
+    ``params`` maps a key to its text (``dict(st.query_params)``) or to the list of its
+    repeated values (``parse_qs``; the last one counts). Unknown keys, junk, overflowing or
+    out-of-range values fall back to the default with one warning each, which names the key.
+    Returns ``(config, warnings)``.
     """
-    if architecture not in ARCHITECTURES:
+    if not isinstance(architecture, str) or architecture not in ARCHITECTURES:
         architecture = "mlp"
-    warnings: list[str] = []
+    try:
+        items = list(dict(params or {}).items())
+    except (TypeError, ValueError):  # not a mapping at all
+        return (Config().replace(architecture=architecture),
+                [f"The link's settings could not be read ({type(params).__name__}); "
+                 "using the defaults."])
     known = {s.name: s for s in settings_for(architecture)}
-    values: dict[str, Any] = {}
-    for key, text in dict(params or {}).items():
-        setting = known.get(key)
-        if setting is None:
-            warnings.append(f"Unknown setting '{key}' in the link was ignored.")
-            continue
-        try:
-            values[key] = decode_value(setting, text)
-        except (ValueError, TypeError) as exc:
-            warnings.append(f"{exc}; using the default {encode_value(setting, setting.default)}.")
-    _align_layer_lists(values, known, warnings)
+    values, warnings = _decode_params(items, known)
     try:
         return Config().replace(architecture=architecture, **values), warnings
     except ValueError as exc:  # e.g. a CNN whose maps shrink below 1x1
-        warnings.append(f"{exc}; using the default architecture.")
+        ignored = [k for k in values if known[k].layer_group and k in dict(items)]
+        warnings.append(f"{exc}; using the default layers instead of the link's "
+                        f"{', '.join(ignored) or 'layers'}.")
         layered = {k: v for k, v in values.items() if not known[k].layer_group}
         try:
             return Config().replace(architecture=architecture, **layered), warnings
         except ValueError as exc2:  # pragma: no cover - every single value was checked
             warnings.append(f"{exc2}; using all defaults.")
             return Config().replace(architecture=architecture), warnings
+
+
+def _decode_params(items: list, known: dict[str, Setting]) -> tuple[dict, list[str]]:
+    """The decoded values of the good keys, per-layer lists aligned, and one warning per
+    bad key."""
+    warnings: list[str] = []
+    values: dict[str, Any] = {}
+    repeated: dict[str, int] = {}  # keys given several times with different values
+    for key, text in items:
+        setting = known.get(key) if isinstance(key, str) else None
+        if setting is None:
+            warnings.append(f"Unknown setting {_shown(key)} in the link was ignored.")
+            continue
+        try:
+            values[key] = decode_value(setting, text)
+        except (ValueError, TypeError, OverflowError) as exc:
+            warnings.append(_fallback_message(setting, exc))
+            continue
+        if isinstance(text, (list, tuple)) and len(set(map(str, text))) > 1:
+            repeated[key] = len(text)
+    _align_layer_lists(values, known, warnings)
+    for key, count in repeated.items():  # unless a length warning already says the value
+        if not any(w.startswith(f"{key}: ") for w in warnings):
+            warnings.append(f"{key}: given {count} times with different values; using the "
+                            f"last, {encode_value(known[key], values[key])}.")
+    return values, warnings
+
+
+def _fallback_message(setting: Setting, exc: Exception) -> str:
+    """One warning for a bad value: what was wrong, named by the setting, and the default."""
+    message = str(exc)
+    if not message.startswith(f"{setting.name}:"):
+        message = f"{setting.name}: {message}"
+    return f"{message}; using the default {encode_value(setting, setting.default)}."
 
 
 def _align_layer_lists(values: dict, known: dict, warnings: list[str]) -> None:
@@ -233,3 +313,48 @@ def _align_layer_lists(values: dict, known: dict, warnings: list[str]) -> None:
                     warnings.append(f"{s.name}: {len(current)} entries for {length} layers; "
                                     f"using {encode_value(s, fixed)}.")
                 values[s.name] = fixed
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+@dataclass(frozen=True)
+class SettingChange:
+    """One setting that differs between two configs, for messages like "seed 0 → 1"."""
+
+    name: str
+    label: str
+    before: str
+    after: str
+    live: bool  # a running Trainer could take the new value on the fly
+
+    def __str__(self) -> str:
+        return f"{self.label.lower()} {self.before} → {self.after}"
+
+
+def differences(old: Config, new: Config) -> list[SettingChange]:
+    """The settings (in table order) whose values differ from ``old`` to ``new``.
+
+    Only the settings the architectures use are compared; a change of architecture is
+    reported as one change.
+    """
+    if old.model.architecture != new.model.architecture:
+        return [SettingChange("architecture", "Architecture", old.model.architecture,
+                              new.model.architecture, live=False)]
+    return [SettingChange(s.name, s.label, encode_value(s, old.get(s.name)),
+                          encode_value(s, new.get(s.name)), s.live)
+            for s in settings_for(old.model.architecture)
+            if old.get(s.name) != new.get(s.name)]
+
+
+def describe(config: Config) -> str:
+    """A one-line summary of what is trained: layers, optimizer, rate, batch, seed."""
+    m, t = config.model, config.training
+    if m.architecture == "cnn":
+        layers = "CNN " + "-".join(f"{f}x{k}" for f, k in zip(m.conv_filters, m.conv_kernels))
+        layers += f" + dense {m.head_units}" if m.head_units else ""
+    else:
+        acts = sorted(set(m.activations))
+        layers = "MLP " + "-".join(map(str, m.hidden_units)) + " " + "/".join(acts)
+    return (f"{layers} · {t.optimizer} lr {t.learning_rate:g} · batch {t.batch_size} · "
+            f"seed {t.seed}")

@@ -63,6 +63,7 @@ class Setting:
     layer_group: str = ""  # "dense" or "conv": lists that move together
     architectures: tuple = ("mlp", "cnn")  # which model pages show it
     unit: str = ""
+    live: bool = False  # a running Trainer takes it on the fly (shown beside the chart)
 
     @property
     def is_list(self) -> bool:
@@ -119,7 +120,7 @@ SETTINGS: tuple[Setting, ...] = (
             "The update rule that turns gradients into weight changes.", choices=OPTIMIZERS),
     Setting("learning_rate", "training", "float", 0.001, "Learning rate",
             "Step size of each update (log scale). Can be changed while training.",
-            min=1e-5, max=10.0, options=LEARNING_RATES),
+            min=1e-5, max=10.0, options=LEARNING_RATES, live=True),
     Setting("momentum", "training", "float", 0.0, "Momentum",
             "Momentum of SGD and RMSprop (ignored by the other optimizers).",
             min=0.0, max=0.99, step=0.01),
@@ -129,16 +130,20 @@ SETTINGS: tuple[Setting, ...] = (
             "Images per gradient step.", min=1, max=512,
             options=(1, 4, 8, 16, 32, 64, 128, 256, 512)),
     Setting("epochs", "training", "int", 50, "Epochs",
-            "Passes over the training images.", min=1, max=1000, step=1),
+            "Passes over the training images.", min=1, max=1000, step=1, live=True),
     Setting("seed", "training", "int", 0, "Seed",
-            "Seeds the split, the initial weights and the batch order: same seed, same run.",
+            "Fixes the split, the initial weights, the batch order and the dropout masks: the "
+            "same seed and settings train the same run again, also in the exported script "
+            "(bit for bit on one machine). Learning-rate changes made mid-run are not replayed.",
             min=0, max=2**31 - 1, step=1),
     Setting("epoch_delay_ms", "training", "int", 50, "Pause between epochs",
             "Slows training down so you can watch it (0 = full speed). Not part of the model.",
-            min=0, max=1000, options=(0, 10, 25, 50, 100, 250, 500, 1000), unit="ms"),
+            min=0, max=1000, options=(0, 10, 25, 50, 100, 250, 500, 1000), unit="ms",
+            live=True),
 )
 
 SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+LIVE_SETTINGS: tuple[str, ...] = tuple(s.name for s in SETTINGS if s.live)
 
 
 def settings_for(architecture: str) -> tuple[Setting, ...]:

@@ -15,9 +15,12 @@ def test_generated_script_trains_and_prints_accuracy(tmp_path):
     result = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
                             timeout=300, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
-    accuracy = float(result.stdout.strip().splitlines()[-1].split(":")[1])
-    assert 0.5 < accuracy <= 1.0
-    assert "Epoch 2/2" in result.stdout
+    *_, validation_line, test_line = result.stdout.strip().splitlines()
+    assert validation_line.startswith("validation accuracy: ")
+    assert test_line.startswith("test accuracy: ")
+    for line in (validation_line, test_line):
+        assert 0.5 < float(line.split(": ")[1]) <= 1.0
+    assert "Epoch 2/2: " in result.stdout and "val_accuracy" in result.stdout
 
 
 def test_cnn_script_is_valid_python_with_the_layers():
@@ -32,7 +35,18 @@ def test_seed_example_script_uses_raw_pixels():
 
     script = keras_script(apply_preset("mlp", "Seed example"))
     assert "raw 0-16 pixels" in script and "Dense(10)" in script and "Dense(8)" in script
-    assert "epochs=10, batch_size=32" in script
+    assert "EPOCHS = 10\nBATCH_SIZE = 32\n" in script
+
+
+def test_script_repeats_the_app_batch_order_and_uses_exact_values():
+    script = keras_script(Config().replace(seed=42, learning_rate=0.0012345678,
+                                           validation_fraction=0.15000000000000002))
+    assert "SEED = 42" in script and "rng = np.random.default_rng(SEED)" in script
+    assert "shuffle=False" in script and "keras.utils.set_random_seed(SEED)" in script
+    assert "learning_rate=0.0012345678)" in script  # not rounded to 6 digits by "g"
+    assert "test_size=0.15000000000000002" in script
+    assert "dropout layers" not in script
+    assert "dropout layers drop the same units" in keras_script(Config().replace(dropout=0.1))
 
 
 def run_python(code: str) -> subprocess.CompletedProcess:
