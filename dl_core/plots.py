@@ -16,43 +16,19 @@ LAYER_COLOURS = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf
 _MARGIN = dict(l=10, r=10, t=40, b=10)
 
 
-def training_curves(history, target_epochs: int, lr_changes=(), baseline: dict | None = None
-                    ) -> go.Figure:
-    """Loss and accuracy per epoch (train and validation), side by side.
-
-    ``lr_changes``: (epoch, rate) pairs drawn as dotted vertical lines; ``baseline``: the
-    logistic-regression figures drawn as dashed horizontal lines.
-    """
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss (cross-entropy)", "Accuracy"),
-                        horizontal_spacing=0.08)
-    epochs = [s.epoch for s in history]
-    # Markers help while there are few points; beyond that they only cost SVG redraw time.
-    mode = "lines+markers" if len(history) <= 30 else "lines"
-    series = (("loss", "val_loss", 1), ("accuracy", "val_accuracy", 2))
-    for train_key, val_key, col in series:
-        for key, name, colour in ((train_key, "training", TRAIN),
-                                  (val_key, "validation", VALIDATION)):
-            fig.add_trace(go.Scatter(
-                x=epochs, y=[getattr(s, key) for s in history], name=name, mode=mode,
-                marker=dict(size=4), line=dict(color=colour), legendgroup=name,
-                showlegend=col == 1), row=1, col=col)
-        if baseline:
-            fig.add_trace(go.Scatter(
-                x=[1, max(target_epochs, 2)], y=[baseline[val_key]] * 2, mode="lines",
-                name="logistic regression (validation)", legendgroup="baseline",
-                line=dict(color=BASELINE, dash="dash"), showlegend=col == 1), row=1, col=col)
-    for epoch, rate in lr_changes:
-        for col in (1, 2):
-            fig.add_vline(x=epoch - 0.5, line=dict(color=BASELINE, dash="dot"), row=1, col=col)
-        fig.add_annotation(x=epoch - 0.5, y=1.0, yref="y2 domain", xref="x2",
-                           text=f"lr {rate:g}", showarrow=False, yanchor="bottom",
-                           font=dict(size=10, color=BASELINE))
-    fig.update_xaxes(title_text="epoch", range=[0.5, max(target_epochs, 2) + 0.5],
-                     dtick=1 if target_epochs <= 12 else None)
-    fig.update_yaxes(rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)
-    fig.update_layout(height=340, margin=_MARGIN, legend=dict(orientation="h", y=-0.25),
-                      )
+def batch_losses(losses, epoch: int, batch: int, batches: int) -> go.Figure:
+    """The loss of each batch of the epoch in which training diverged, up to the NaN."""
+    finite = [(i + 1, v) for i, v in enumerate(losses) if np.isfinite(v)]
+    fig = go.Figure(go.Scatter(x=[i for i, _ in finite], y=[v for _, v in finite],
+                               mode="lines+markers", line=dict(color=TRAIN), name="batch loss"))
+    fig.add_vline(x=batch, line=dict(color=NEGATIVE, dash="dot"))
+    fig.add_annotation(x=batch, y=1, yref="paper", text=f"NaN at batch {batch}",
+                       showarrow=False, yanchor="bottom", font=dict(color=NEGATIVE))
+    fig.update_xaxes(title_text=f"batch of epoch {epoch} (of {batches})",
+                     range=[0.5, max(batch, 2) + 0.5])
+    fig.update_yaxes(title_text="loss (log scale)", type="log", exponentformat="power")
+    fig.update_layout(height=260, margin=_MARGIN, showlegend=False,
+                      title=f"Where it diverged: the loss of each batch of epoch {epoch}")
     return fig
 
 
@@ -108,19 +84,30 @@ def network_diagram(layer_sizes: list[int], kernels: list[np.ndarray] | None = N
     fig = go.Figure()
     if kernels:
         _add_edges(fig, shown, ys, kernels)
+    last = len(layer_sizes) - 1
     for x, (n, k, y) in enumerate(zip(layer_sizes, shown, ys)):
+        hover = ([f"pixel {j + 1}" for j in range(k)] if x == 0 else
+                 [f"output: digit {j}" for j in range(k)] if x == last else
+                 [f"hidden layer {x}, unit {j + 1}" for j in range(k)])
         fig.add_trace(go.Scatter(
-            x=[x] * k, y=y, mode="markers", showlegend=False, hoverinfo="text",
-            text=[f"layer {x}, unit {j + 1}" for j in range(k)],
+            x=[x] * k, y=y, mode="markers+text" if x == last else "markers", showlegend=False,
+            hoverinfo="text", hovertext=hover, text=[str(j) for j in range(k)],
+            textposition="middle right", textfont=dict(size=10),
             marker=dict(size=9, color="white", line=dict(color="#333", width=1.2))))
         label = f"{n} units" if n == k else f"{n} units<br>({k} shown)"
         fig.add_annotation(x=x, y=-1.18, text=label, showarrow=False, font=dict(size=11))
-    names = ["input"] + [f"hidden {i}" for i in range(1, len(layer_sizes) - 1)] + ["output"]
+    if kernels:  # a legend for the edges: one entry per colour
+        for colour, name in ((POSITIVE, "positive weight"), (NEGATIVE, "negative weight")):
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=name,
+                                     line=dict(color=colour, width=3)))
+    names = ["input"] + [f"hidden {i}" for i in range(1, last)] + ["output (digit)"]
     fig.update_xaxes(tickvals=list(range(len(layer_sizes))), ticktext=names, showgrid=False,
-                     zeroline=False)
+                     zeroline=False, range=[-0.3, last + 0.4])
     fig.update_yaxes(visible=False, range=[-1.3, 1.1])
-    fig.update_layout(height=360, margin=_MARGIN, plot_bgcolor="white",
-                      title="Network (edge colour: sign of the weight, width: its size)")
+    fig.update_layout(height=380, margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white",
+                      title=dict(text="Network: line width = size of the weight",
+                                 font=dict(size=13)),
+                      legend=dict(orientation="h", y=-0.12, x=0))
     return fig
 
 
@@ -159,7 +146,7 @@ def digit_gallery(images: list[np.ndarray], titles: list[str], columns: int = 6,
 
 
 def loss_over_steps(losses: list[float]) -> go.Figure:
-    """The loss after each step of the backpropagation walk-through."""
+    """The loss of each step of the backpropagation walk-through, measured before its update."""
     fig = go.Figure(go.Scatter(x=list(range(1, len(losses) + 1)), y=losses, mode="lines+markers",
                                line=dict(color=TRAIN), name="loss"))
     fig.update_xaxes(title_text="step", dtick=1 if len(losses) < 15 else None)
@@ -169,15 +156,53 @@ def loss_over_steps(losses: list[float]) -> go.Figure:
 
 
 def gradient_flow_bars(init_norms, after_norms, after_label: str) -> go.Figure:
-    """Gradient norm per layer (input side first) at initialization and after training."""
+    """Gradient norm per layer (input side first) at initialization and after training.
+
+    Markers on a log axis, a thin line joining each layer's two values: a bar on a log axis
+    starts at an arbitrary floor, so its length would mean nothing. A norm of exactly 0 has
+    no place on a log axis; it is drawn as an x in a separate "= 0" strip under the chart
+    (present only when there is a zero). Non-finite norms are left out.
+    """
     layers = [f"layer {i}" for i in range(1, len(init_norms) + 1)]
     layers[-1] = "output"
-    fig = go.Figure([
-        go.Bar(x=layers, y=init_norms, name="at initialization", marker_color=BASELINE),
-        go.Bar(x=layers, y=after_norms, name=after_label, marker_color=TRAIN)])
-    fig.update_yaxes(title_text="|dL/dW| (log scale)", type="log", exponentformat="power")
-    fig.update_layout(height=320, margin=_MARGIN, barmode="group",
-                      legend=dict(orientation="h", y=-0.2),
+    series = ((np.asarray(init_norms, float), "at initialization", BASELINE, -0.12, "circle"),
+              (np.asarray(after_norms, float), after_label, TRAIN, 0.12, "diamond"))
+    x = np.arange(1, len(layers) + 1, dtype=float)
+    has_zero = any(np.any(values == 0) for values, *_ in series)
+    fig = make_subplots(rows=2 if has_zero else 1, cols=1, shared_xaxes=True,
+                        row_heights=[0.82, 0.18] if has_zero else None, vertical_spacing=0.05)
+    (before, *_), (after, *_) = series
+    joined = [i for i in range(len(x)) if before[i] > 0 and after[i] > 0
+              and np.isfinite(before[i]) and np.isfinite(after[i])]
+    fig.add_trace(go.Scatter(
+        x=[v for i in joined for v in (x[i] - 0.12, x[i] + 0.12, None)],
+        y=[v for i in joined for v in (before[i], after[i], None)], mode="lines",
+        line=dict(color="#c8c8c8", width=2), hoverinfo="skip", showlegend=False), row=1, col=1)
+    for values, name, colour, offset, symbol in series:
+        shown = np.isfinite(values) & (values > 0)
+        zero = values == 0
+        fig.add_trace(go.Scatter(
+            x=x[shown] + offset, y=values[shown], text=np.asarray(layers)[shown], name=name,
+            mode="markers", marker=dict(color=colour, size=11, symbol=symbol),
+            legendgroup=name, hovertemplate=f"{name}<br>%{{text}}: %{{y:.3g}}<extra></extra>"),
+            row=1, col=1)
+        if has_zero:
+            fig.add_trace(go.Scatter(
+                x=x[zero] + offset, y=np.zeros(int(zero.sum())), text=np.asarray(layers)[zero],
+                name=f"{name}: exactly 0", mode="markers", legendgroup=name,
+                showlegend=bool(zero.any()),
+                marker=dict(color=colour, size=11, symbol="x"),
+                hovertemplate=f"{name}<br>%{{text}}: exactly 0<extra></extra>"), row=2, col=1)
+    ticks = [str(i) for i in range(1, len(layers))] + ["out"]  # short: no tilt on a phone
+    fig.update_xaxes(tickvals=x, ticktext=ticks, range=[0.5, len(layers) + 0.5])
+    fig.update_xaxes(title_text="layer", row=2 if has_zero else 1, col=1)
+    fig.update_yaxes(title_text="|dL/dW| (log scale)", type="log", exponentformat="power",
+                     row=1, col=1)
+    if has_zero:
+        fig.update_yaxes(tickvals=[0], ticktext=["= 0"], range=[-1, 1], fixedrange=True,
+                         showgrid=False, zeroline=False, row=2, col=1)
+    fig.update_layout(height=350 if has_zero else 330, margin=_MARGIN,
+                      legend=dict(orientation="h", y=-0.3),
                       title="Gradient norm per layer, input side on the left")
     return fig
 

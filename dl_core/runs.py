@@ -46,6 +46,9 @@ class RunSnapshot:
     lr_changes: tuple  # (first epoch trained at the new rate, rate)
     test_probabilities: np.ndarray | None
     kernels: dict  # layer name -> kernel array after the last epoch
+    pause_requested: bool = False  # Pause (or Step) was pressed; set at once, unlike status
+    first_epoch: int = 1  # the first epoch this run trained (> 1 when it continues another)
+    divergence: object = None  # the TrainingDiverged error (where the NaN appeared), if any
 
     @property
     def active(self) -> bool:
@@ -53,7 +56,9 @@ class RunSnapshot:
 
     @property
     def epochs_per_second(self) -> float:
-        return len(self.history) / self.elapsed_seconds if self.elapsed_seconds > 0 else 0.0
+        """Epochs this run trained (not those it continued from) per second."""
+        trained = len(self.history) - (self.first_epoch - 1)
+        return trained / self.elapsed_seconds if self.elapsed_seconds > 0 else 0.0
 
 
 class BackgroundRun:
@@ -61,24 +66,33 @@ class BackgroundRun:
 
     ``make_trainer`` is called in the thread (building and tracing take about a second, so
     the page returns at once). ``epoch_delay`` seconds pass between epochs so people can watch.
+    ``continues``: an ended run whose Trainer (model, optimizer, history) this run trains on
+    instead of calling ``make_trainer``; its epochs and learning-rate marks carry over.
     """
 
     def __init__(self, make_trainer: Callable, epochs: int, epoch_delay: float = 0.0,
-                 idle_timeout: float = IDLE_TIMEOUT_SECONDS):
+                 idle_timeout: float = IDLE_TIMEOUT_SECONDS,
+                 continues: "BackgroundRun | None" = None):
+        if continues is not None and (continues.trainer is None or continues.is_alive()):
+            raise ValueError("only an ended run that built its model can be continued")
         self._make_trainer = make_trainer
+        self._continues = continues
         self.epochs = epochs
         self.epoch_delay = epoch_delay
         self.idle_timeout = idle_timeout
         self.trainer = None
         self._cond = threading.Condition()
         self._status, self._message = "starting", ""
-        self._history: list = []
-        self._lr_changes: list = []
+        previous = continues.snapshot() if continues is not None else None
+        self._history: list = list(previous.history) if previous else []
+        self._lr_changes: list = list(previous.lr_changes) if previous else []
+        self._first_epoch = len(self._history) + 1
+        self._divergence = None
         self._pending_lr: float | None = None
         self._paused = self._stop = False
         self._steps_requested = 0
-        self._test_probs = None
-        self._kernels: dict = {}
+        self._test_probs = previous.test_probabilities if previous else None
+        self._kernels: dict = dict(previous.kernels) if previous else {}
         self._started = self._ended = None
         self._last_touch = time.monotonic()
         self._thread = threading.Thread(target=self._main, daemon=True, name="training-run")
@@ -124,6 +138,9 @@ class BackgroundRun:
     def join(self, timeout: float | None = None) -> None:
         self._thread.join(timeout)
 
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
     def _set(self, **fields) -> None:
         with self._cond:
             for name, value in fields.items():
@@ -139,12 +156,16 @@ class BackgroundRun:
                 target_epochs=self.epochs,
                 elapsed_seconds=(end - self._started) if self._started else 0.0,
                 lr_changes=tuple(self._lr_changes), test_probabilities=self._test_probs,
-                kernels=dict(self._kernels))
+                kernels=dict(self._kernels), pause_requested=self._paused,
+                first_epoch=self._first_epoch, divergence=self._divergence)
 
     # ---------------------------------------------------------------- the thread
     def _main(self) -> None:
         try:
-            self.trainer = self._make_trainer()
+            if self._continues is not None:
+                self.trainer, self._continues = self._continues.trainer, None
+            else:
+                self.trainer = self._make_trainer()
             while self._next_epoch_allowed():
                 stats = self.trainer.train_epoch()
                 self._record(stats)
@@ -156,6 +177,7 @@ class BackgroundRun:
         except Exception as exc:  # noqa: BLE001 - shown on the page, never a traceback
             from dl_core.training import TrainingDiverged  # TensorFlow is loaded by now
             if isinstance(exc, TrainingDiverged):
+                self._divergence = exc
                 self._finish("diverged", str(exc))
             else:
                 self._finish("failed", f"training failed: {type(exc).__name__}: {exc}")

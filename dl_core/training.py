@@ -28,7 +28,17 @@ OPTIMIZER_NAMES = {
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss stopped being a finite number; the message says what to change."""
+    """The loss stopped being a finite number; the message says what to change.
+
+    ``epoch`` and ``batch`` (1-based) say where the first non-finite loss appeared;
+    ``batch_losses`` holds that epoch's losses of every batch up to and including it.
+    """
+
+    def __init__(self, message: str, epoch: int = 0, batch: int = 0, batches: int = 0,
+                 batch_losses: tuple = ()):
+        super().__init__(message)
+        self.epoch, self.batch, self.batches = epoch, batch, batches
+        self.batch_losses = tuple(batch_losses)
 
 
 @dataclass(frozen=True)
@@ -62,13 +72,49 @@ def make_optimizer(config: TrainingConfig) -> keras.optimizers.Optimizer:
     return makers[config.optimizer]()
 
 
-def divergence_message(epoch: int, config: Config, learning_rate: float) -> str:
+def divergence_message(epoch: int, config: Config, learning_rate: float, batch: int = 0,
+                       batches: int = 0) -> str:
     name = OPTIMIZER_NAMES[config.training.optimizer]
     advice = f"try {learning_rate / 10:g} or less"
     if not config.data.scale_inputs:
         advice += ", or scale the pixels to [0, 1]"
-    return (f"loss became NaN at epoch {epoch}: learning rate {learning_rate:g} is too high "
+    where = f"epoch {epoch}, batch {batch} of {batches}" if batch else f"epoch {epoch}"
+    return (f"loss became NaN at {where}: learning rate {learning_rate:g} is too high "
             f"for {name}; {advice}")
+
+
+CHANCE_ACCURACY = 0.1  # ten digit classes
+
+
+def collapse_warning(history, lr_changes=(), chance: float = CHANCE_ACCURACY) -> str | None:
+    """Say so when a run that had learned falls apart while the loss stays finite.
+
+    A collapse is validation accuracy back near chance after it had passed 50%, or a
+    training loss several times its best. Returns a sentence naming what happened, the
+    likely cause (the last learning-rate change before it) and what to try; else None.
+    """
+    if len(history) < 2:
+        return None
+    last = history[-1]
+    best_acc = max(history, key=lambda s: s.val_accuracy)
+    best_loss = min(history, key=lambda s: s.loss)
+    if best_acc.val_accuracy >= 0.5 and last.val_accuracy <= chance + 0.1:
+        what = (f"validation accuracy fell from {best_acc.val_accuracy:.1%} (epoch "
+                f"{best_acc.epoch}) to {last.val_accuracy:.1%}, about chance ({chance:.0%})")
+        since = best_acc.epoch
+    elif last.loss > 5 * best_loss.loss and last.epoch > best_loss.epoch:
+        what = (f"training loss rose to {last.loss:.3g}, {last.loss / best_loss.loss:.0f} "
+                f"times its best ({best_loss.loss:.3g} at epoch {best_loss.epoch})")
+        since = best_loss.epoch
+    else:
+        return None
+    rate = last.learning_rate
+    cause = [c for c in lr_changes if c[0] > since - 1]
+    because = (f" after the learning rate went to {cause[-1][1]:g} at epoch {cause[-1][0]}"
+               if cause else f" at learning rate {rate:g}")
+    return (f"Training collapsed: {what}{because}. The steps are too large: the weights jumped "
+            f"out of the region they had found. Lower the learning rate (try {rate / 10:g}), "
+            "or press Train to start again.")
 
 
 def model_inputs(config: Config, x_flat: np.ndarray) -> np.ndarray:
@@ -127,13 +173,13 @@ class Trainer:
         start = time.perf_counter()
         n = int(self._y.shape[0])
         perm = tf.constant(self._rng.permutation(n).astype(np.int32))
-        loss, accuracy = self._epoch_fn(self._x, self._y, perm)
+        loss, accuracy, batch_losses = self._epoch_fn(self._x, self._y, perm)
         val_loss, val_accuracy, test_probs, norms = self._eval_fn()
         seconds = time.perf_counter() - start
         epoch = len(self.history) + 1
         loss, val_loss = float(loss), float(val_loss)
         if not (math.isfinite(loss) and math.isfinite(val_loss)):
-            raise TrainingDiverged(divergence_message(epoch, self.config, self.learning_rate))
+            raise self._diverged(epoch, batch_losses.numpy())
         stats = EpochStats(
             epoch=epoch, loss=loss, accuracy=float(accuracy), val_loss=val_loss,
             val_accuracy=float(val_accuracy), seconds=seconds,
@@ -142,6 +188,15 @@ class Trainer:
         self.history.append(stats)
         self.test_probabilities_ = test_probs.numpy()
         return stats
+
+    def _diverged(self, epoch: int, batch_losses: np.ndarray) -> TrainingDiverged:
+        """Where the loss first stopped being finite, with the batch losses up to there."""
+        bad = np.flatnonzero(~np.isfinite(batch_losses))
+        batch = int(bad[0]) + 1 if bad.size else len(batch_losses)  # else: validation
+        message = divergence_message(epoch, self.config, self.learning_rate, batch,
+                                     len(batch_losses))
+        return TrainingDiverged(message, epoch, batch, len(batch_losses),
+                                tuple(float(v) for v in batch_losses[:batch]))
 
     def _total_loss(self, y, probs):
         loss = self._loss(y, probs)
@@ -152,7 +207,9 @@ class Trainer:
         n = tf.shape(perm)[0]
         bs = self._batch_size
         loss_sum, correct = tf.constant(0.0), tf.constant(0.0)
-        for i in tf.range((n + bs - 1) // bs):
+        num_batches = (n + bs - 1) // bs
+        batch_losses = tf.TensorArray(tf.float32, size=num_batches)
+        for i in tf.range(num_batches):
             idx = perm[i * bs: tf.minimum((i + 1) * bs, n)]
             xb, yb = tf.gather(x, idx), tf.gather(y, idx)
             with tf.GradientTape() as tape:
@@ -162,8 +219,9 @@ class Trainer:
             self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
             loss_sum += loss * tf.cast(tf.shape(idx)[0], tf.float32)
             correct += _count_correct(yb, probs)
+            batch_losses = batch_losses.write(i, loss)
         n_float = tf.cast(n, tf.float32)
-        return loss_sum / n_float, correct / n_float
+        return loss_sum / n_float, correct / n_float, batch_losses.stack()
 
     def _evaluate(self):
         """Validation loss / accuracy, test probabilities, per-layer gradient norms."""

@@ -9,7 +9,7 @@ ensure_app_navigation()
 from ui import cnn_ui  # noqa: E402
 from ui.cache import digits_split  # noqa: E402
 from ui.inspect_ui import export, inspection  # noqa: E402
-from ui.live import current_run, training_section  # noqa: E402
+from ui.live import page_state, training_section  # noqa: E402
 
 PAGE = "cnn"
 REFRESH_SECONDS = 2.0
@@ -23,9 +23,11 @@ if config is None:
     st.stop()
 
 st.subheader("Inside the network", divider="gray")
-split = digits_split(config)
-run = current_run(PAGE)
+shown = page_state(PAGE).shown  # every map below belongs to this run and its own config
+own = shown.config if shown else config
+run = shown.run if shown else None
 snap = run.snapshot() if run else None
+split = digits_split(own)
 left, right = st.columns([5, 8])
 with left:
     image, caption = cnn_ui.pick_input(PAGE, split, snap)
@@ -59,7 +61,7 @@ def _inside():
             cnn_ui.feature_map_panels(model, image)
     if formula.open:
         with formula:
-            cnn_ui.convolution_explained(PAGE, model, image, config)
+            cnn_ui.convolution_explained(PAGE, model, image, own)
     if explain.open:
         with explain:
             cnn_ui.saliency_panels(PAGE, model, image, split.pixel_max)

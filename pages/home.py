@@ -9,7 +9,8 @@ ensure_app_navigation()
 st.title("Deep-learning playground")
 st.markdown(
     "Watch real Keras models learn to read handwritten digits. Every page trains or "
-    "inspects a real network on scikit-learn's 1,797 8x8 digit images, in your browser, "
+    "inspects a real network on scikit-learn's 1,797 8x8 digit images. The networks train "
+    "on the server this page comes from, and you watch them learn live in your browser, "
     "with settings you can drag and links you can share.")
 
 CARDS = [

@@ -54,7 +54,10 @@ def test_mlp_controls_are_generated_from_the_settings_table():
     sliders = [s.label for s in at.sidebar.slider]
     assert "Hidden layers" in sliders and sliders.count("Units") == 3
     assert [s.label for s in at.sidebar.selectbox].count("Activation") == 3
-    assert "Learning rate" in [s.label for s in at.sidebar.select_slider]
+    assert "Learning rate" not in [s.label for s in at.sidebar.select_slider]
+    # the settings a run takes on the fly sit beside the chart, not in the sidebar
+    assert {"Learning rate", "Pause between epochs (ms)"} <= {s.label for s in at.main.select_slider}
+    assert "Epochs" in [s.label for s in at.main.slider]
     for label in ("Optimizer", "Weight initializer", "Preset"):
         assert label in [s.label for s in at.sidebar.selectbox]
     assert [b.label for b in at.button][:5] == ["Train", "Pause", "Step", "Stop", "Reset"]
@@ -74,7 +77,7 @@ def test_preset_applies_every_setting():
     widget(at.sidebar.selectbox, "Preset").set_value("Seed example").run()
     assert widget(at.sidebar.slider, "Hidden layers").value == 2
     assert [s.value for s in at.sidebar.slider if s.label == "Units"] == [10, 8]
-    assert widget(at.sidebar.slider, "Epochs").value == 10
+    assert widget(at.main.slider, "Epochs").value == 10
     assert widget(at.sidebar.toggle, "Scale pixels to [0, 1]").value is False
     assert at.query_params["hidden_units"] == "10,8"
     assert at.query_params["scale_inputs"] == "0"
@@ -87,7 +90,7 @@ def test_url_restores_the_configuration():
     assert not at.warning
     assert [s.value for s in at.sidebar.slider if s.label == "Units"] == [20, 10]
     assert [s.value for s in at.sidebar.selectbox if s.label == "Activation"] == ["tanh", "sigmoid"]
-    assert widget(at.sidebar.select_slider, "Learning rate").value == 0.05
+    assert widget(at.main.select_slider, "Learning rate").value == 0.05
     assert widget(at.sidebar.slider, "Momentum").value == 0.9
     assert widget(at.sidebar.number_input, "Seed").value == 42
     assert at.query_params["learning_rate"] == "0.05"
@@ -97,14 +100,20 @@ def test_url_junk_warns_and_falls_back():
     at = open_page(MLP, {"learning_rate": "lots", "epochs": "-3", "units": "7"})
     warnings = " ".join(w.value for w in at.warning)
     assert "learning_rate" in warnings and "epochs" in warnings and "units" in warnings
-    assert widget(at.sidebar.select_slider, "Learning rate").value == 0.001
-    assert widget(at.sidebar.slider, "Epochs").value == 50
+    assert widget(at.main.select_slider, "Learning rate").value == 0.001
+    assert widget(at.main.slider, "Epochs").value == 50
+
+
+def shown_run(at, page="mlp"):
+    """The BackgroundRun the page shows (None without one)."""
+    state = at.session_state[f"{page}:state"] if f"{page}:state" in at.session_state else None
+    return state.shown.run if state and state.shown else None
 
 
 def _wait_for_run(at, page="mlp", timeout=120):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        run = at.session_state[f"{page}:run"]
+        run = shown_run(at, page)
         if not run.snapshot().active:
             return run.snapshot()
         time.sleep(0.2)
@@ -122,13 +131,13 @@ def test_train_yields_history_and_inspection():
     assert any("finished" in m.value and "epoch **3** of 3" in m.value for m in at.markdown)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Validation accuracy"].endswith("%")
-    assert any(b.label.startswith("Download the trained model") for b in at.get("download_button"))
+    assert any(b.label.startswith("Download run 1's trained model") for b in at.get("download_button"))
 
 
 def test_step_trains_one_epoch_then_pauses():
     at = open_page(MLP, {"hidden_units": "8", "activations": "relu"})
     widget(at.button, "Step").click().run()
-    run = at.session_state["mlp:run"]
+    run = shown_run(at)
     end = time.monotonic() + 120
     while len(run.snapshot().history) < 1 and time.monotonic() < end:
         time.sleep(0.1)
@@ -160,11 +169,14 @@ def test_diverging_run_explains_what_to_change():
 def test_a_change_that_needs_a_new_model_stops_the_run(extra, change):
     at = open_page(MLP, {"epochs": "1000", "hidden_units": "8", "activations": "relu", **extra})
     widget(at.button, "Train").click().run()
-    run = at.session_state["mlp:run"]
+    run = shown_run(at)
     change(at).run()
     run.join(30)
     assert run.snapshot().status == "stopped"
-    assert any("press Train to retrain" in i.value for i in at.info)
+    at.run()
+    infos = " ".join(i.value for i in at.info)
+    assert "Training of run 1 stopped" in infos and "need a new model" in infos
+    assert "Settings changed since" in infos and "press **Train** to train with them" in infos
 
 
 def _start_long_run():
@@ -172,7 +184,7 @@ def _start_long_run():
     at = open_page(MLP, {"epochs": "1000", "hidden_units": "8", "activations": "relu",
                          "epoch_delay_ms": "10"})
     widget(at.button, "Train").click().run()
-    run = at.session_state["mlp:run"]
+    run = shown_run(at)
     end = time.monotonic() + 120
     while len(run.snapshot().history) < 2 and time.monotonic() < end:
         time.sleep(0.05)
@@ -181,7 +193,7 @@ def _start_long_run():
 
 def test_learning_rate_change_reaches_the_live_run():
     at, run = _start_long_run()
-    widget(at.sidebar.select_slider, "Learning rate").set_value(0.01).run()
+    widget(at.main.select_slider, "Learning rate").set_value(0.01).run()
     end = time.monotonic() + 30
     while not run.snapshot().lr_changes and time.monotonic() < end:
         time.sleep(0.05)
@@ -268,7 +280,7 @@ def test_concurrent_run_cap_shows_a_clear_message(monkeypatch):
     assert not at.exception
     errors = " ".join(e.value for e in at.error)
     assert "runs are already training on this server" in errors and "the limit is 0" in errors
-    assert "mlp:run" not in at.session_state
+    assert shown_run(at) is None
 
 
 def test_pause_resume_and_reset():
@@ -288,6 +300,6 @@ def test_pause_resume_and_reset():
     assert run.snapshot().status == "running"
     widget(at.button, "Reset").click().run()
     run.join(10)
-    assert run.snapshot().status == "stopped" and "mlp:run" not in at.session_state
+    assert run.snapshot().status == "stopped" and shown_run(at) is None
     assert any("Press **Train**" in c.value for c in at.caption)
 

@@ -9,18 +9,6 @@ def _history(n):
                        {"dense_1": 0.1 / i, "logits": 1.0 / i}) for i in range(1, n + 1)]
 
 
-def test_training_curves_series_and_markers():
-    fig = plots.training_curves(_history(5), 20, lr_changes=[(3, 0.01)],
-                                baseline={"val_loss": 0.2, "val_accuracy": 0.96})
-    names = [t.name for t in fig.data]
-    assert names.count("training") == 2 and names.count("validation") == 2
-    loss = next(t for t in fig.data if t.name == "training")
-    assert list(loss.x) == [1, 2, 3, 4, 5] and loss.y[0] == 1.0
-    assert len(fig.layout.shapes) == 2  # the learning-rate change, on both charts
-    colours = {t.name: t.line.color for t in fig.data}
-    assert colours["training"] == plots.TRAIN and colours["validation"] == plots.VALIDATION
-
-
 def test_other_figures_build():
     assert plots.confusion_heatmap(np.eye(10, dtype=int)).data[0].z.shape == (10, 10)
     fig = plots.weight_histograms({"dense_1": np.ones((4, 3)), "logits": np.zeros((3, 10))})

@@ -79,7 +79,7 @@ def test_pending_learning_rate_is_applied_and_recorded():
 
 def test_divergence_and_failure_end_the_run_with_a_message():
     run = BackgroundRun(lambda: FakeTrainer(fail_at=3), epochs=10).start()
-    run.join(5)
+    run.join(60)  # the first TensorFlow import (to classify the error) can take seconds
     snap = run.snapshot()
     assert snap.status == "diverged" and "NaN at epoch 3" in snap.message
     assert len(snap.history) == 2
@@ -87,7 +87,7 @@ def test_divergence_and_failure_end_the_run_with_a_message():
     def broken():
         raise ValueError("no such layer")
     run = BackgroundRun(broken, epochs=10).start()
-    run.join(5)
+    run.join(60)
     assert run.snapshot().status == "failed" and "no such layer" in run.snapshot().message
 
 
@@ -136,3 +136,47 @@ def test_with_the_real_trainer():
     assert snap.status == "finished" and len(snap.history) == 3
     assert snap.test_probabilities.shape == (360, 10)
     assert set(snap.kernels) == {"dense_1", "logits"} and snap.kernels["dense_1"].shape == (64, 16)
+
+
+def test_pause_request_shows_at_once_and_step_sets_it():
+    run = BackgroundRun(lambda: FakeTrainer(delay=0.05), epochs=10_000).start()
+    wait_for(lambda: len(run.snapshot().history) >= 1)
+    assert not run.snapshot().pause_requested
+    run.pause()
+    assert run.snapshot().pause_requested  # before the thread has even noticed
+    run.resume()
+    assert not run.snapshot().pause_requested
+    run.step()
+    assert run.snapshot().pause_requested
+    run.stop()
+    run.join(10)
+
+
+def test_a_run_continues_an_ended_run_with_the_same_trainer():
+    first = BackgroundRun(FakeTrainer, epochs=3).start()
+    first.join(10)
+    assert first.snapshot().status == "finished"
+    trainer = first.trainer
+    more = BackgroundRun(lambda: pytest.fail("must not build a new trainer"), epochs=6,
+                         continues=first).start(paused=True)
+    more.step()
+    wait_for(lambda: len(more.snapshot().history) == 4)
+    wait_for(lambda: more.snapshot().status == "paused")
+    snap = more.snapshot()
+    assert more.trainer is trainer and [s.epoch for s in snap.history] == [1, 2, 3, 4]
+    assert snap.first_epoch == 4
+    more.resume()
+    more.join(10)
+    assert more.snapshot().status == "finished" and len(trainer.history) == 6
+
+
+def test_only_an_ended_run_with_a_model_can_be_continued():
+    live = BackgroundRun(lambda: FakeTrainer(delay=0.05), epochs=10_000).start()
+    wait_for(lambda: live.trainer is not None)
+    with pytest.raises(ValueError, match="ended run"):
+        BackgroundRun(FakeTrainer, epochs=5, continues=live)
+    live.stop()
+    live.join(10)
+    never_built = BackgroundRun(FakeTrainer, epochs=5)
+    with pytest.raises(ValueError, match="ended run"):
+        BackgroundRun(FakeTrainer, epochs=5, continues=never_built)

@@ -101,3 +101,59 @@ def test_deep_sigmoid_preset_shows_vanishing_gradients():
     relu = norms["Deep ReLU (same depth, healthy gradients)"]
     assert sigmoid["dense_1"] < sigmoid["logits"] / 100  # the first layer barely learns
     assert relu["dense_1"] > relu["logits"] / 10
+
+
+def test_divergence_says_which_batch_and_keeps_the_losses_before_it():
+    """The NaN's place is checked against a NumPy replay of the same batch losses."""
+    config = Config().replace(optimizer="sgd", learning_rate=10.0, activations=("linear",) * 3)
+    trainer = Trainer(config)
+    with pytest.raises(TrainingDiverged) as info:
+        trainer.train_epoch()
+    error = info.value
+    n = len(trainer.split.y_train)
+    assert error.epoch == 1 and error.batches == -(-n // config.training.batch_size)
+    assert 1 <= error.batch <= error.batches
+    losses = np.array(error.batch_losses)
+    assert len(losses) == error.batch and not np.isfinite(losses[-1])
+    assert np.all(np.isfinite(losses[:-1]))  # every batch before it had a finite loss
+    assert f"batch {error.batch} of {error.batches}" in str(error)
+    assert trainer.history == []
+
+
+def test_collapse_is_detected_after_a_learning_rate_jump():
+    """The issue's case: default network on SGD, then the learning rate raised to 10."""
+    from dl_core.training import collapse_warning
+
+    trainer = Trainer(Config().replace(optimizer="sgd", learning_rate=0.1, seed=0))
+    for _ in range(5):
+        trainer.train_epoch()
+    assert trainer.history[-1].val_accuracy > 0.8
+    assert collapse_warning(trainer.history, [(6, 10.0)]) is None
+    trainer.set_learning_rate(10.0)
+    try:
+        for _ in range(3):
+            trainer.train_epoch()
+    except TrainingDiverged:  # also a possible outcome; then there is no collapse to detect
+        pytest.skip("diverged instead of collapsing")
+    warning = collapse_warning(trainer.history, [(6, 10.0)])
+    assert warning and "about chance" in warning and "learning rate went to 10 at epoch 6" in warning
+
+
+def _stats(epoch, loss, val_accuracy, lr=0.01):
+    from dl_core.training import EpochStats
+
+    return EpochStats(epoch, loss, val_accuracy, loss, val_accuracy, 0.01, 1e5, lr)
+
+
+def test_collapse_rules():
+    from dl_core.training import collapse_warning
+
+    healthy = [_stats(i, 1 / i, 0.5 + i / 30) for i in range(1, 10)]
+    assert collapse_warning(healthy) is None
+    assert collapse_warning(healthy[:1]) is None
+    never_learned = [_stats(i, 2.3, 0.1) for i in range(1, 10)]
+    assert collapse_warning(never_learned) is None  # no better state to fall from
+    loss_blow_up = healthy + [_stats(10, 8.0, 0.6)]
+    warning = collapse_warning(loss_blow_up)
+    assert "training loss rose to 8" in warning and "at learning rate 0.01" in warning
+    assert "try 0.001" in warning

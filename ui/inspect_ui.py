@@ -1,5 +1,9 @@
-"""Inspection panels that follow a run: summary, network, confusion matrix, mistakes,
-weights and gradients; and the export of code and model."""
+"""Inspection panels that follow the page's shown run: summary, network, confusion matrix,
+mistakes, weights and gradients; and the export of code and model.
+
+Every panel is computed from the shown run's own configuration (its split, its layers),
+never from the settings on screen (ui/run_state.py); without a run, the summary shows the
+untrained network of the settings on screen and says so."""
 
 from __future__ import annotations
 
@@ -11,25 +15,27 @@ from dl_core.config import Config
 from dl_core.metrics import confusion, mistakes, per_class_accuracy
 from dl_core.runs import RunSnapshot
 from ui.cache import digits_split, layer_rows
-from ui.live import current_run
+from ui.run_state import ShownRun, page_state
 
 INSPECT_SECONDS = 2.0
 MAX_MISTAKES = 18
 
 
 def inspection(page: str, config: Config) -> None:
-    """Tabs of figures drawn from the current run; refreshed every INSPECT_SECONDS while it
-    trains. Only the open tab is computed."""
-    run = current_run(page)
-    polling = bool(run and run.snapshot().active)
+    """Tabs of figures drawn from the shown run; refreshed every INSPECT_SECONDS while it
+    trains. Only the open tab is computed. ``config`` (the settings on screen) is used only
+    when there is no run yet."""
+    shown = page_state(page).shown
+    polling = bool(shown and shown.snapshot().active)
+    own = shown.config if shown else config
     titles = ["Summary", "Confusion matrix", "Mistakes", "Weights & gradients"]
 
     @st.fragment(run_every=INSPECT_SECONDS if polling else None)
     def _panels():
-        snap = run.snapshot() if run else None
+        snap = shown.snapshot() if shown else None
         tabs = st.tabs(titles, key=f"{page}:inspect_tab", on_change="rerun")
-        panels = [lambda: _summary(config, snap), lambda: _confusion(config, snap),
-                  lambda: _mistakes(config, snap), lambda: _weights(snap)]
+        panels = [lambda: _summary(own, snap, shown), lambda: _confusion(own, snap),
+                  lambda: _mistakes(own, snap), lambda: _weights(snap)]
         for tab, panel in zip(tabs, panels):
             if tab.open:
                 with tab:
@@ -45,9 +51,12 @@ def _needs_training(snap: RunSnapshot | None) -> bool:
     return False
 
 
-def _summary(config: Config, snap: RunSnapshot | None) -> None:
+def _summary(config: Config, snap: RunSnapshot | None, shown: ShownRun | None) -> None:
+    """``config`` is the shown run's (or, without a run, the settings on screen)."""
     rows = layer_rows(config.model)
     total = sum(r["parameters"] for r in rows)
+    whose = f"{shown.name}'s network" if shown else "The network of the settings on screen " \
+                                                     "(untrained)"
     if config.model.architecture == "mlp":
         left, right = st.columns([3, 2])
         sizes = [64, *config.model.hidden_units, 10]
@@ -57,7 +66,8 @@ def _summary(config: Config, snap: RunSnapshot | None) -> None:
             left.caption("Edges appear once the network has trained for an epoch.")
     else:
         right = st.container()
-    right.markdown(f"**{total:,} trainable parameters** in {len(rows)} layers.")
+    right.markdown(f"{whose[:1].upper() + whose[1:]}: **{total:,} trainable parameters** in "
+                   f"{len(rows)} layers.")
     right.dataframe(rows, hide_index=True)
 
 
@@ -102,22 +112,25 @@ def _weights(snap: RunSnapshot | None) -> None:
 
 
 def export(page: str, config: Config) -> None:
-    """'Show the code' and 'Download the model'."""
+    """'Show the code' (of the settings on screen) and 'Download the model' (the shown
+    run's, named after it)."""
     script = keras_script(config)
     name = f"train_{config.model.architecture}.py"
-    with st.expander("Show the code: this configuration as a plain Keras script",
+    with st.expander("Show the code: the settings on screen as a plain Keras script",
                      icon=":material/code:"):
         st.code(script, language="python", line_numbers=True)
         st.download_button("Download the script", script, file_name=name, mime="text/x-python",
                            icon=":material/download:", key=f"{page}:download_code")
-    run = current_run(page)
-    snap = run.snapshot() if run else None
-    if snap and snap.history and not snap.active and run.trainer is not None:
+    shown = page_state(page).shown
+    snap = shown.snapshot() if shown else None
+    if snap and snap.history and snap.status in ("finished", "stopped") \
+            and shown.run.trainer is not None:
         from dl_core.models import model_bytes
 
-        model = run.trainer.model
-        st.download_button(f"Download the trained model (.keras, {len(snap.history)} epochs)",
-                           lambda: model_bytes(model),
-                           file_name=f"{config.model.architecture}_digits.keras",
+        model = shown.run.trainer.model
+        architecture = shown.config.model.architecture
+        st.download_button(f"Download {shown.name}'s trained model (.keras, "
+                           f"{len(snap.history)} epochs)", lambda: model_bytes(model),
+                           file_name=f"{architecture}_digits_run{shown.number}.keras",
                            mime="application/octet-stream", icon=":material/download:",
                            key=f"{page}:download_model")

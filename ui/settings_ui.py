@@ -52,11 +52,13 @@ def _on_preset(page: str, architecture: str) -> None:
     _seed_state(page, apply_preset(architecture, name), overwrite=True)
 
 
-def config_sidebar(page: str, architecture: str) -> Config | None:
+def config_sidebar(page: str, architecture: str, live_container=None) -> Config | None:
     """Render the settings sidebar; return the Config it describes (None if invalid).
 
-    On the session's first visit the URL's query string seeds the widgets and any junk in
-    it is reported with ``st.warning``. The URL is rewritten to match the widgets.
+    Settings a run takes on the fly (``Setting.live``) go into ``live_container`` (beside
+    the chart) when one is given, the others into the sidebar. On the session's first
+    visit the URL's query string seeds the widgets and any junk in it is reported with
+    ``st.warning``. The URL is rewritten to match the widgets.
     """
     state = st.session_state
     last = state.get(_key(page, "config"))
@@ -70,7 +72,8 @@ def config_sidebar(page: str, architecture: str) -> Config | None:
                      index=None, placeholder="Choose a starting point...",
                      on_change=_on_preset, args=(page, architecture),
                      help="Overwrites the settings below with a named example.")
-        values = _render_settings(page, architecture)
+        live = live_container.columns(3) if live_container is not None else None
+        values = _render_settings(page, architecture, live)
     try:
         config = Config().replace(architecture=architecture, **values)
     except ValueError as exc:
@@ -83,11 +86,15 @@ def config_sidebar(page: str, architecture: str) -> Config | None:
     return config
 
 
-def _render_settings(page: str, architecture: str) -> dict:
+def _render_settings(page: str, architecture: str, live_columns=None) -> dict:
     values: dict = {}
     drawn_groups: set = set()
     current_group = None
+    live = iter(live_columns or ())
     for s in settings_for(architecture):
+        if s.live and live_columns:
+            values[s.name] = _widget(s, _key(page, s.name), dg=next(live))
+            continue
         if s.group != current_group:
             current_group = s.group
             st.subheader(GROUP_TITLES[s.group], divider="gray")
@@ -121,21 +128,22 @@ def _layer_widgets(page: str, architecture: str, layer_group: str) -> dict:
     return {name: tuple(v) for name, v in values.items()}
 
 
-def _widget(s: Setting, key: str, item: bool = False):
+def _widget(s: Setting, key: str, item: bool = False, dg=st):
+    """The widget for one setting, drawn in ``dg`` (the sidebar's context by default)."""
     label = f"{s.label} ({s.unit})" if s.unit else s.label
     kind = s.kind.removesuffix("_list")
     if kind == "bool":
-        return st.toggle(label, key=key, help=s.help)
+        return dg.toggle(label, key=key, help=s.help)
     if kind == "choice":
-        return st.selectbox(label, s.choices, key=key, help=s.help)
+        return dg.selectbox(label, s.choices, key=key, help=s.help)
     if s.options:
         _snap_to_options(s, key)
-        return st.select_slider(label, s.options, key=key, help=s.help,
+        return dg.select_slider(label, s.options, key=key, help=s.help,
                                 format_func=lambda v: encode_value(s, v) if not item else str(v))
     if s.max - s.min > 10_000:  # too wide for a slider (the seed)
-        return st.number_input(label, int(s.min), int(s.max), key=key, step=1, help=s.help)
+        return dg.number_input(label, int(s.min), int(s.max), key=key, step=1, help=s.help)
     number = int if kind == "int" else float
-    return st.slider(label, number(s.min), number(s.max), key=key, help=s.help,
+    return dg.slider(label, number(s.min), number(s.max), key=key, help=s.help,
                      step=number(s.step or 1))
 
 

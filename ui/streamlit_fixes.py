@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import sys
 
+# The Streamlit versions (major.minor) whose internals these patches were read against;
+# tests/test_fixes.py fails when Streamlit moves past them, so someone re-reads them.
+CHECKED_VERSIONS = ("1.67",)
+
 
 def _clean_problem_modules_without_keras() -> None:
     if "matplotlib.pyplot" in sys.modules:

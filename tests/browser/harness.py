@@ -95,10 +95,16 @@ def plot_point_counts(page) -> list[int]:
         ".map(e => (e.data && e.data[0] && e.data[0].x) ? e.data[0].x.length : 0)")
 
 
+# The live curves are Vega-Lite charts whose accessible name says how much they plot
+# ("loss per epoch: 12 epochs plotted", ui/live.py); a screen reader reads the same.
+CURVE_EPOCHS_JS = """() => { const el = document.querySelector('[aria-label^="loss per epoch"]');
+    const m = el && el.getAttribute('aria-label').match(/: (\\d+) epochs plotted/);
+    return m ? parseInt(m[1]) : 0; }"""
+
+
 def curve_epochs(page) -> int:
-    """Epochs plotted on the training-loss curve (the first chart of a training page)."""
-    counts = plot_point_counts(page)
-    return counts[0] if counts else 0
+    """Epochs plotted on the live loss chart of a training page (0 without one)."""
+    return page.evaluate(CURVE_EPOCHS_JS)
 
 
 def error_count(page) -> int:

@@ -1,0 +1,178 @@
+"""Every number on screen belongs to one named run: AppTest sequences of ordinary actions
+(train, change a setting, step, pause, switch tabs) on the MLP page.
+
+Results are checked against references computed here from the run's own configuration
+(its split, its model), never against the page's own output.
+"""
+
+import time
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+SMALL = {"epochs": "3", "epoch_delay_ms": "0", "hidden_units": "16,16,16",
+         "activations": "relu,relu,relu"}
+
+
+def open_mlp(params=None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    for key, value in (params or SMALL).items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("pages/1_mlp.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def shown(at):
+    return at.session_state["mlp:state"].shown
+
+
+def wait(predicate, timeout=120):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def train_to_end(at) -> None:
+    at.button(key="mlp:train").click().run()
+    run = shown(at).run
+    run.join(120)
+    assert run.snapshot().status == "finished"
+    at.run()
+    assert not at.exception, at.exception
+
+
+def open_tab(at, title: str) -> None:
+    at.session_state["mlp:inspect_tab"] = title
+    at.run()
+    assert not at.exception, at.exception
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def texts(elements) -> str:
+    return " ".join(e.value for e in elements)
+
+
+def test_changing_the_seed_after_a_run_keeps_the_runs_own_results():
+    """The issue's case: the old model scored on the new seed's split read 9.7%."""
+    from dl_core.data import load_digits_split
+
+    at = open_mlp()
+    train_to_end(at)
+    own = shown(at)
+    split = load_digits_split(own.config.data, own.config.training.seed)
+    probabilities = own.snapshot().test_probabilities
+    expected = np.mean(probabilities.argmax(1) == split.y_test)
+    open_tab(at, "Confusion matrix")
+    assert metric(at, "Test accuracy") == f"{expected:.1%}"
+
+    at.number_input(key="mlp:seed").set_value(1).run()
+    assert not at.exception
+    assert metric(at, "Test accuracy") == f"{expected:.1%}"  # still run 1 on its own split
+    assert "seed 0 → 1" in texts(at.info) and "run 1" in texts(at.info)
+    assert any("finished" in m.value for m in at.markdown)
+    open_tab(at, "Mistakes")
+    wrong = int(np.sum(probabilities.argmax(1) != split.y_test))
+    assert f"{wrong} of {len(split.y_test)} test images are wrong" in texts(at.caption)
+
+
+@pytest.mark.parametrize("tab", ["Summary", "Confusion matrix", "Mistakes",
+                                 "Weights & gradients"])
+def test_fewer_layers_after_a_run_never_raise_and_show_the_runs_network(tab):
+    from dl_core.models import build_model
+
+    at = open_mlp()
+    train_to_end(at)
+    own = shown(at)
+    parameters = build_model(own.config.model).count_params()
+    open_tab(at, tab)
+    for layers in (2, 1, 4):
+        at.slider(key="mlp:dense_count").set_value(layers).run()
+        assert not at.exception, at.exception
+    open_tab(at, "Summary")
+    assert f"Run 1's network: **{parameters:,} trainable parameters**" in texts(at.markdown)
+    assert "units 16,16,16 →" in texts(at.info)
+
+
+def test_step_after_a_run_trains_the_same_model_one_more_epoch():
+    at = open_mlp()
+    train_to_end(at)
+    first = shown(at)
+    trainer = first.run.trainer
+    at.button(key="mlp:step").click().run()
+    again = shown(at)
+    wait(lambda: len(again.snapshot().history) == 4 and not again.snapshot().active)
+    assert again.number == 1 and again.run.trainer is trainer
+    assert [s.epoch for s in again.snapshot().history] == [1, 2, 3, 4]
+    assert len(trainer.history) == 4
+
+
+def test_step_with_changed_settings_says_it_starts_a_new_run():
+    at = open_mlp()
+    train_to_end(at)
+    at.number_input(key="mlp:seed").set_value(1).run()
+    at.button(key="mlp:step").click().run()
+    new = shown(at)
+    wait(lambda: len(new.snapshot().history) == 1)
+    assert new.number == 2 and new.config.training.seed == 1
+    assert "Step started a new run (run 2) at epoch 1" in texts(at.info)
+    assert "seed 0 → 1" in texts(at.info)
+    new.run.stop()
+    new.run.join(10)
+
+
+def test_a_learning_rate_change_after_a_run_can_be_stepped_into():
+    at = open_mlp()
+    train_to_end(at)
+    at.select_slider(key="mlp:learning_rate").set_value(0.01).run()
+    assert "learning rate 0.001 → 0.01" in texts(at.info)
+    assert "press **Step** to go on training it with them" in texts(at.info)
+    at.button(key="mlp:step").click().run()
+    run = shown(at).run
+    wait(lambda: len(run.snapshot().history) == 4 and not run.snapshot().active)
+    assert run.snapshot().lr_changes == ((4, 0.01),)
+    assert run.snapshot().history[-1].learning_rate == 0.01
+
+
+def test_pause_label_follows_the_click_at_once():
+    at = open_mlp({"epochs": "1000", "epoch_delay_ms": "10", "hidden_units": "8",
+                   "activations": "relu"})
+    at.button(key="mlp:train").click().run()
+    run = shown(at).run
+    wait(lambda: len(run.snapshot().history) >= 1)
+    at.run()
+    assert at.button(key="mlp:pause").label == "Pause"
+    at.button(key="mlp:pause").click().run()
+    assert at.button(key="mlp:pause").label == "Resume"  # in the very same rerun
+    at.button(key="mlp:pause").click().run()
+    assert at.button(key="mlp:pause").label == "Pause"
+    at.button(key="mlp:step").click().run()
+    assert at.button(key="mlp:pause").label == "Resume"
+    run.stop()
+    run.join(10)
+
+
+def test_a_diverging_preset_shows_where_the_nan_appeared():
+    at = open_mlp({})
+    at.selectbox(key="mlp:preset").set_value("Too high a learning rate (diverges)").run()
+    at.button(key="mlp:train").click().run()
+    run = shown(at).run
+    run.join(120)
+    snap = run.snapshot()
+    assert snap.status == "diverged" and snap.divergence is not None
+    at.run()
+    errors = texts(at.error)
+    assert f"batch {snap.divergence.batch} of {snap.divergence.batches}" in errors
+    specs = [c.proto.spec for c in at.get("plotly_chart")]
+    assert any("Where it diverged" in spec for spec in specs)

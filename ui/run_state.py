@@ -1,0 +1,178 @@
+"""Which run a training page shows, and the buttons that start, step, pause and stop it.
+
+The rule every panel follows: what is on screen belongs to ONE named run (``ShownRun``),
+computed from that run's own configuration (its split, its architecture, its weights).
+When the settings on screen differ from the shown run's, the page says so; it never
+mixes the two. One ``PageState`` per page lives in ``st.session_state`` (per browser
+session); nothing here is shared between sessions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from dl_core.config import Config, differences
+from dl_core.runs import BackgroundRun, RunLimitError, RunSnapshot
+from dl_core.settings import LIVE_SETTINGS
+
+CONTINUABLE = ("finished", "stopped")  # a Step after these trains the same model on
+
+
+@dataclass
+class ShownRun:
+    """A run with its number on this page and the configuration it trains.
+
+    ``config`` follows the live settings (learning rate, epochs, pace) as they are applied
+    to the run; every other setting is fixed for the run's life.
+    """
+
+    number: int
+    run: BackgroundRun
+    config: Config
+
+    def snapshot(self) -> RunSnapshot:
+        return self.run.snapshot()
+
+    @property
+    def name(self) -> str:
+        return f"run {self.number}"
+
+
+@dataclass
+class PageState:
+    """Everything a training page keeps between reruns."""
+
+    shown: ShownRun | None = None
+    notice: tuple[str, str] | None = None  # (st function name, text), shown once per change
+    runs_started: int = 0
+
+
+def page_state(page: str) -> PageState:
+    key = f"{page}:state"
+    if key not in st.session_state:
+        st.session_state[key] = PageState()
+    return st.session_state[key]
+
+
+def current_run(page: str) -> BackgroundRun | None:
+    shown = page_state(page).shown
+    return shown.run if shown else None
+
+
+def model_changes(old: Config, new: Config) -> list:
+    """Changes a running model cannot take on the fly (it needs a new model)."""
+    return [c for c in differences(old, new) if not c.live]
+
+
+def _make_trainer(config: Config):
+    from dl_core.training import Trainer  # TensorFlow loads here, in the run's thread
+
+    return Trainer(config)
+
+
+def _start(page: str, config: Config, paused: bool, continues: ShownRun | None = None
+           ) -> ShownRun | None:
+    """Start a run of ``config`` (a new one, or more epochs of ``continues``); show it."""
+    state = page_state(page)
+    _stop(page)
+    t = config.training
+    epochs = t.epochs
+    if continues is not None:  # at least one more epoch than it has
+        continues.run.join(2.0)  # its status is final; its thread is leaving
+        epochs = max(epochs, len(continues.snapshot().history) + 1)
+    run = BackgroundRun(lambda: _make_trainer(config), epochs=epochs,
+                        epoch_delay=t.epoch_delay_ms / 1000,
+                        continues=continues.run if continues else None)
+    if continues is not None and continues.run.trainer.learning_rate != t.learning_rate:
+        run.set_learning_rate(t.learning_rate)
+    try:
+        run.start(paused=paused)
+    except RunLimitError as exc:
+        state.notice = ("error", str(exc))
+        return None
+    if continues is None:
+        state.runs_started += 1
+    number = continues.number if continues else state.runs_started
+    state.shown = ShownRun(number, run, config)
+    state.notice = None
+    return state.shown
+
+
+def on_train(page: str, config: Config) -> None:
+    _start(page, config, paused=False)
+
+
+def on_step(page: str, config: Config) -> None:
+    """One more epoch of the shown run; a new run when its settings or state rule it out."""
+    state = page_state(page)
+    shown = state.shown
+    if shown is not None and shown.snapshot().active:
+        shown.run.step()
+        return
+    reason = _why_not_continue(shown, config)
+    started = _start(page, config, paused=True, continues=None if reason else shown)
+    if started is None:
+        return
+    started.run.step()
+    if reason and shown is not None:
+        state.notice = ("info", f"Step started a new run ({started.name}) at epoch 1: {reason}.")
+
+
+def _why_not_continue(shown: ShownRun | None, config: Config) -> str | None:
+    """None when Step may train the shown run further; else the reason it may not."""
+    if shown is None:
+        return "no run yet"
+    snap = shown.snapshot()
+    if snap.status not in CONTINUABLE or shown.run.trainer is None or not snap.history:
+        return f"{shown.name} {snap.status} and cannot go on"
+    changes = model_changes(shown.config, config)
+    if changes:
+        return "settings changed since " + shown.name + " (" + \
+            ", ".join(map(str, changes)) + ")"
+    return None
+
+
+def on_pause_resume(page: str) -> None:
+    run = current_run(page)
+    if run is not None:
+        run.resume() if run.snapshot().pause_requested else run.pause()
+
+
+def _stop(page: str) -> None:
+    run = current_run(page)
+    if run is not None:
+        run.stop()
+
+
+def on_stop(page: str) -> None:
+    _stop(page)
+
+
+def on_reset(page: str) -> None:
+    _stop(page)
+    st.session_state[f"{page}:state"] = PageState()
+
+
+def sync_run(page: str, config: Config) -> None:
+    """Apply setting changes to an active run: a new learning rate from the next epoch, a
+    new epoch limit or pace at once; any other change stops the run (it needs a new
+    model). The run keeps its own configuration either way."""
+    state = page_state(page)
+    shown = state.shown
+    if shown is None or not shown.snapshot().active:
+        return
+    if model_changes(shown.config, config):
+        shown.run.stop()
+        shown.run.join(1.0)  # mostly "stopped" before this rerun draws the buttons
+        done = len(shown.snapshot().history)
+        state.notice = ("info", f"Training of {shown.name} stopped at epoch {done}: the new "
+                                "settings need a new model.")
+        return
+    run, t = shown.run, config.training
+    run.epochs = max(t.epochs, 1)
+    run.epoch_delay = t.epoch_delay_ms / 1000
+    if t.learning_rate != shown.config.training.learning_rate:
+        run.set_learning_rate(t.learning_rate)
+    shown.config = shown.config.replace(**{n: config.get(n) for n in LIVE_SETTINGS})
