@@ -1,6 +1,10 @@
 """Backpropagation step by step: one SGD step of a tiny NumPy network, with real numbers."""
 
 import numpy as np
+# Plotly reads sys.modules["pandas"] without waiting for an import in progress; TensorFlow
+# imports pandas, so a session building a chart while another session's first TensorFlow
+# import ran saw a half-initialized pandas (AttributeError). This import waits for it.
+import pandas  # noqa: F401
 import streamlit as st
 
 from ui.streamlit_fixes import ensure_app_navigation
@@ -8,18 +12,27 @@ from ui.streamlit_fixes import ensure_app_navigation
 ensure_app_navigation()
 
 from dl_core import plots  # noqa: E402
-from dl_core.backprop import (gradient_flow, largest_difference, latex_matrix,  # noqa: E402
-                              tensorflow_gradients, trace_step)
+from dl_core.backprop import (check_equations, gradient_flow, gradient_flow_notice,  # noqa: E402
+                              largest_difference, step_equations, tensorflow_gradients,
+                              trace_step)
 from dl_core.scratch import SCRATCH_ACTIVATIONS, Network, one_hot  # noqa: E402
 from dl_core.settings import LEARNING_RATES  # noqa: E402
 
 PAGE = "bp"
-DERIVATIVES = {"relu": r"\mathbb{1}[z > 0]", "tanh": r"1 - \tanh^2(z)",
-               "sigmoid": r"\sigma(z)\,(1 - \sigma(z))", "linear": "1"}
+# Equations sit in rows that wrap (st.container(horizontal=True)), so nothing is clipped on a
+# narrow screen. CSS scoped to this page's "bpmath" containers: tighter rows; a row gap that
+# makes up for Streamlit's -1rem bottom margin of markdown (else wrapped lines overlap); on
+# phones KaTeX at the body font size, so that a 4 x 4 matrix fits 390 px.
+MATH_CSS = """<style>
+[class*="st-key-bpmath"] .katex-display { margin: 0.4em 0; }
+[class*="st-key-bpmath"] [data-testid="stHorizontalBlock"] { row-gap: 1rem; }
+@media (max-width: 640px) { [class*="st-key-bpmath"] .katex { font-size: 1em; } }
+</style>"""
 
 st.title("Backpropagation step by step")
 st.caption("A tiny network, one example, every number of one gradient-descent step: the "
            "forward pass, the loss, the gradients flowing back layer by layer, the update.")
+st.html(MATH_CSS)
 
 with st.sidebar:
     st.subheader("Tiny network", divider="gray")
@@ -53,6 +66,19 @@ def _request_step():  # a callback: the request survives any rerun before the sc
     state[f"{PAGE}:pending"] = state.get(f"{PAGE}:pending", 0) + 1
 
 
+def show_equations(rows, key: str) -> None:
+    """Each row's equations side by side where they fit; an equation may break before '='."""
+    with st.container(key=f"bpmath-{key}"):
+        for row in rows:
+            with st.container(horizontal=True, horizontal_alignment="center",
+                              vertical_alignment="center", gap="medium"):
+                for equation in row:
+                    with st.container(horizontal=True, width="content", gap=None,
+                                      horizontal_alignment="center", vertical_alignment="center"):
+                        for segment in equation:
+                            st.latex(segment, width="content")
+
+
 st.button("Next step", type="primary", icon=":material/skip_next:", key=f"{PAGE}:next",
           on_click=_request_step, help="Apply the update below and compute the next step.")
 for _ in range(state.pop(f"{PAGE}:pending", 0) or (0 if traces else 1)):
@@ -62,69 +88,60 @@ t = traces[-1]
 st.subheader(f"Step {len(traces)}: loss {t.loss:.4f}")
 st.plotly_chart(plots.loss_over_steps([s.loss for s in traces]), config={"displaylogo": False})
 
-forward, backward = st.container(), st.container()  # full width: matrices need room
-with forward:
-    st.markdown("#### Forward pass")
-    st.latex(rf"x = {latex_matrix(t.x, 2)} \qquad y = {latex_matrix(t.y, 0)}")
-    names = ["h", "\\hat y"]
-    for layer, ((w, b), z, a) in enumerate(zip(t.params, t.zs, t.activations[1:]), start=1):
-        source = "x" if layer == 1 else "h"
-        st.latex(rf"z_{layer} = {source} W_{layer} + b_{layer} = {latex_matrix(z)}")
-        act = net.layer_activations[layer - 1]
-        label = "output (linear)" if layer == len(t.params) else act
-        st.latex(rf"{names[layer - 1]} = \mathrm{{{label}}}(z_{layer}) = {latex_matrix(a)}")
-    if loss_name == "cross_entropy":
-        st.latex(r"L = -\sum_k y_k \log \mathrm{softmax}(\hat y)_k = " + f"{t.loss:.4f}")
-    else:
-        st.latex(r"L = \frac{1}{K}\sum_k (\hat y_k - y_k)^2 = " + f"{t.loss:.4f}")
-
-with backward:
-    st.markdown("#### Backward pass")
-    formula = r"\mathrm{softmax}(\hat y) - y" if loss_name == "cross_entropy" else \
-        r"\tfrac{2}{K}(\hat y - y)"
-    st.latex(rf"\delta_2 = \frac{{\partial L}}{{\partial z_2}} = {formula} = "
-             f"{latex_matrix(t.deltas[1])}")
-    st.latex(rf"\frac{{\partial L}}{{\partial W_2}} = h^\top \delta_2 = {latex_matrix(t.grads[1][0])}"
-             rf"\qquad \frac{{\partial L}}{{\partial b_2}} = \delta_2")
-    st.latex(rf"\delta_1 = (\delta_2 W_2^\top) \odot {DERIVATIVES[activation]}\big|_{{z_1}} = "
-             f"{latex_matrix(t.deltas[0])}")
-    st.latex(rf"\frac{{\partial L}}{{\partial W_1}} = x^\top \delta_1 = {latex_matrix(t.grads[0][0])}"
-             rf"\qquad \frac{{\partial L}}{{\partial b_1}} = \delta_1")
-    st.markdown(f"#### Update with learning rate η = {learning_rate:g}")
-    for layer, ((w, b), (dw, db)) in enumerate(zip(t.new_params, t.grads), start=1):
-        st.latex(rf"W_{layer} \leftarrow W_{layer} - \eta \frac{{\partial L}}{{\partial W_{layer}}}"
-                 rf" = {latex_matrix(w)} \qquad b_{layer} \leftarrow b_{layer} - \eta\,"
-                 rf"\frac{{\partial L}}{{\partial b_{layer}}} = {latex_matrix(b)}")
+equations = step_equations(t, net.layer_activations, loss_name)
+st.markdown("#### Forward pass")
+show_equations(equations["input"], "input")
+st.caption("Weights before this step (z₁ = xW₁ + b₁ below can be checked by hand):")
+show_equations(equations["weights"], "weights")
+show_equations(equations["forward"], "forward")
+if loss_name == "cross_entropy":
+    st.caption("Softmax turns the outputs into probabilities p; the loss is minus the log of "
+               "the target class's probability.")
+show_equations(equations["loss"], "loss")
+st.markdown("#### Backward pass")
+show_equations(equations["backward"], "backward")
+st.markdown(f"#### Update with learning rate η = {t.learning_rate:g}")
+if t.learning_rate != learning_rate:
+    st.caption(f"This step used η = {t.learning_rate:g}; the next step will use "
+               f"η = {learning_rate:g}.")
+show_equations(equations["update"], "update")
 
 with st.container(border=True):
     tf_loss, tf_grads = tensorflow_gradients(t.params, net.layer_activations, loss_name, t.x, t.y)
     difference = largest_difference(t.grads, tf_grads)
     st.markdown("**Checked against TensorFlow** (`tf.GradientTape` on the same weights, "
                 f"float64): loss {tf_loss:.6f}, largest gradient difference **{difference:.1e}**.")
-    cols = st.columns(len(tf_grads))
-    for layer, (col, (dw, _)) in enumerate(zip(cols, tf_grads), start=1):
-        col.latex(rf"\frac{{\partial L}}{{\partial W_{layer}}}_{{\mathrm{{TF}}}} = {latex_matrix(dw)}")
+    show_equations(check_equations(tf_grads), "check")
 
 st.divider()
 st.subheader("Gradient flow in deeper networks")
 st.caption("The gradient norm of every layer of a deeper network (16 units per layer) on a batch "
-           "of digits. With sigmoid the bars shrink layer after layer towards the input: the "
-           "early layers barely learn (vanishing gradients).")
-left, right = st.columns([1, 3])
-depth = left.slider("Hidden layers", 2, 10, 6, key=f"{PAGE}:depth")
-flow_activation = left.radio("Activation", ("sigmoid", "tanh", "relu"), key=f"{PAGE}:flow_act")
-steps = left.select_slider("Training steps", (0, 50, 100, 200, 500), value=100,
-                           key=f"{PAGE}:flow_steps")
+           "of digits, one marker per layer. With sigmoid the markers sink layer after layer "
+           "towards the input: the early layers barely learn (vanishing gradients).")
+with st.container(horizontal=True, gap="medium"):
+    depth = st.slider("Hidden layers", 2, 10, 6, key=f"{PAGE}:depth", width=200)
+    flow_activation = st.radio("Activation", ("sigmoid", "tanh", "relu"), horizontal=True,
+                               key=f"{PAGE}:flow_act", width="content")
+    steps = st.select_slider("Training steps", (0, 50, 100, 200, 500), value=100,
+                             key=f"{PAGE}:flow_steps", width=200)
+    flow_rate = st.select_slider("Learning rate", (0.01, 0.03, 0.1, 0.3, 0.5), value=0.5,
+                                 key=f"{PAGE}:flow_lr", width=200)
 
 
-@st.cache_data
-def _flow(depth, activation, steps):
-    return gradient_flow(depth, activation, steps=steps)
+@st.cache_data(max_entries=200)
+def _flow(depth, activation, steps, rate):
+    return gradient_flow(depth, activation, steps=steps, learning_rate=rate)
 
 
-init, after, loss0, loss1 = _flow(depth, flow_activation, steps)
-right.plotly_chart(plots.gradient_flow_bars(init, after, f"after {steps} SGD steps"),
-                   config={"displaylogo": False})
-left.metric("First / last layer", f"{init[0] / init[-1]:.1e}", help="Ratio of the gradient "
-            "norms of the first and the output layer at initialization.")
-left.caption(f"Loss {loss0:.3f} at initialization, {loss1:.3f} after {steps} steps.")
+flow = _flow(depth, flow_activation, steps, flow_rate)
+notice = gradient_flow_notice(flow)
+if notice:
+    st.warning(notice, icon=":material/warning:")
+st.plotly_chart(plots.gradient_flow_bars(flow.init_norms, flow.after_norms,
+                                         f"after {steps} SGD steps"),
+                config={"displaylogo": False})
+first, last = flow.init_norms[0], flow.init_norms[-1]
+ratio = f"{first / last:.1e}" if last > 0 else "undefined (the output layer's is 0)"
+st.caption(f"At initialization the first layer's gradient norm is {ratio} times the output "
+           f"layer's. Loss {flow.init_loss:.3f} at initialization, {flow.after_loss:.3f} after "
+           f"{steps} steps.")

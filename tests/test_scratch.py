@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 from dl_core.backprop import tensorflow_gradients
-from dl_core.scratch import SCRATCH_ACTIVATIONS, Network, one_hot
+from dl_core.scratch import SCRATCH_ACTIVATIONS, Network, one_hot, softmax
+
 
 def tape_gradients(net: Network, x, y):
     return tensorflow_gradients(net.params, net.layer_activations, net.loss_name, x, y)
@@ -105,3 +106,11 @@ def test_order_of_calls_is_checked():
         net.backward(np.zeros((1, 2)))
     with pytest.raises(ValueError, match="shape"):
         net.forward(np.zeros((1, 3)))
+
+
+def test_softmax_matches_tensorflow_even_for_large_logits():
+    import tensorflow as tf
+
+    z = np.array([[0.418, 0.327, -2.0], [800.0, 0.0, -800.0], [-1000.0, -1000.0, -999.0]])
+    np.testing.assert_allclose(softmax(z), tf.nn.softmax(tf.constant(z)).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(softmax(z).sum(axis=1), 1.0)
