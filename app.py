@@ -4,6 +4,10 @@ Sets the page config and the navigation; each page lives in pages/ and keeps Ten
 out of its start-up unless it needs it.
 """
 
+# pandas is imported here, once, before any session runs: TensorFlow imports it in a run's
+# thread while Plotly, in another session's script, reads sys.modules["pandas"] without
+# waiting for that import ("partially initialized module 'pandas'" on a page).
+import pandas  # noqa: F401
 import streamlit as st
 
 from ui import streamlit_fixes

@@ -14,7 +14,8 @@ import time
 
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.browser.harness import chromium, curve_epochs, streamlit_server, wait_ready
+from tests.browser.harness import (CURVE_EPOCHS_JS, chromium, curve_epochs, streamlit_server,
+                                   wait_ready)
 
 
 def one_run(browser, url: str, query: str) -> dict:
@@ -26,12 +27,12 @@ def one_run(browser, url: str, query: str) -> dict:
     train.click()  # returns once the click is dispatched (after actionability checks)
     start = time.perf_counter()
     # Record, inside the page, every time the plotted epoch count changes (a redraw).
-    page.evaluate("""() => { window.__redraws = []; let last = 0;
+    page.evaluate("""([count]) => { window.__redraws = []; let last = 0;
+        const epochs = eval(count);
         window.__timer = setInterval(() => {
-            const el = document.querySelector('.js-plotly-plot');
-            const n = (el && el.data && el.data[0] && el.data[0].x) ? el.data[0].x.length : 0;
+            const n = epochs();
             if (n !== last) { window.__redraws.push([performance.now(), n]); last = n; }
-        }, 5); }""")
+        }, 5); }""", [CURVE_EPOCHS_JS])
     first = ten = None
     while time.perf_counter() - start < 30:
         n = curve_epochs(page)

@@ -176,3 +176,48 @@ def test_a_diverging_preset_shows_where_the_nan_appeared():
     assert f"batch {snap.divergence.batch} of {snap.divergence.batches}" in errors
     specs = [c.proto.spec for c in at.get("plotly_chart")]
     assert any("Where it diverged" in spec for spec in specs)
+
+
+def _snapshot(**fields):
+    from dl_core.runs import RunSnapshot
+
+    base = dict(status="running", message="", history=(), target_epochs=50,
+                elapsed_seconds=1.0, lr_changes=(), test_probabilities=None, kernels={})
+    return RunSnapshot(**{**base, **fields})
+
+
+def test_progress_says_what_happens_before_the_first_epoch():
+    from ui.live import progress_line
+
+    assert "building the network and compiling" in progress_line(_snapshot(status="starting"))
+    assert "epochs/s" not in progress_line(_snapshot(status="starting"))
+    history = tuple(range(3))
+    assert "training · epoch **3** of 50" in progress_line(_snapshot(history=history))
+    pausing = progress_line(_snapshot(history=history, pause_requested=True))
+    assert "pausing after this epoch" in pausing
+    # a continued run whose first own epoch is still being built
+    continued = progress_line(_snapshot(history=history, first_epoch=4, status="paused"))
+    assert "building" in continued
+
+
+def test_metric_changes_keep_meaningful_digits():
+    from ui.live import _signed
+
+    assert _signed(0.00031) == "+0.00031" and _signed(-1.234) == "-1.2"
+    assert _signed(3.1e-05) == "+3.1e-05" and _signed(0.0) == "±0"
+
+
+def test_share_shows_the_whole_link():
+    at = open_mlp()
+    links = " ".join(c.value for c in at.code)
+    assert "hidden_units=16%2C16%2C16" in links and "seed=0" in links
+
+
+def test_home_says_training_runs_on_the_server_and_hides_developer_chrome():
+    import tomllib
+
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    text = " ".join(m.value for m in at.markdown)
+    assert "train on the server" in text and "in your browser, with" not in text.split("live")[0]
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["toolbarMode"] == "viewer"  # no Deploy button for users

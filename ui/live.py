@@ -144,23 +144,26 @@ def _curves(snap: RunSnapshot | None, target_epochs: int, baseline: dict | None)
                                alt=f"{metric} per epoch: {len(history)} epochs plotted")
 
 
+def progress_line(snap: RunSnapshot) -> str:
+    """What the run is doing, in words: building, training, pausing, paused, ended."""
+    done = len(snap.history)
+    if snap.status == "starting" or (snap.active and done < snap.first_epoch):
+        return (":material/hourglass_top: building the network and compiling its training "
+                "step into one graph: the first epoch follows in about a second")
+    status = STATUS_LABELS[snap.status]
+    if snap.status == "running" and snap.pause_requested:
+        status = ":material/pause: pausing after this epoch"
+    return (f"{status} · epoch **{done}** of {snap.target_epochs} · "
+            f"{snap.elapsed_seconds:.1f} s · {snap.epochs_per_second:.1f} epochs/s")
+
+
 def _progress(snap: RunSnapshot | None, target_epochs: int) -> None:
     if snap is None:
         st.caption(f"Press **Train** to train for {target_epochs} epochs, or **Step** for one.")
         st.progress(0.0)
         return
-    done = len(snap.history)
-    if snap.status == "starting" or (snap.active and done < snap.first_epoch):
-        line = (":material/hourglass_top: building the network and compiling its training "
-                "step into one graph: the first epoch follows in about a second")
-    else:
-        status = STATUS_LABELS[snap.status]
-        if snap.status == "running" and snap.pause_requested:
-            status = ":material/pause: pausing after this epoch"
-        line = (f"{status} · epoch **{done}** of {snap.target_epochs} · "
-                f"{snap.elapsed_seconds:.1f} s · {snap.epochs_per_second:.1f} epochs/s")
-    st.markdown(line)
-    st.progress(min(done / max(snap.target_epochs, 1), 1.0))
+    st.markdown(progress_line(snap))
+    st.progress(min(len(snap.history) / max(snap.target_epochs, 1), 1.0))
 
 
 def _messages(snap: RunSnapshot | None, slot) -> None:

@@ -29,6 +29,8 @@ LAYOUT_PROBLEMS_JS = """() => {
     '[data-testid="stSidebar"] button, [data-testid="stSidebar"] [role="slider"]');
   for (const el of controls) {
     if (!visible(el) || el.closest('[aria-hidden="true"]')) continue;
+    // radio buttons and checkboxes draw their own mark over a hidden <input>
+    if (el.tagName === 'INPUT' && ['radio', 'checkbox'].includes(el.type)) continue;
     const r = el.getBoundingClientRect();
     const x = r.left + r.width / 2, y = r.top + r.height / 2;
     if (x < 0 || y < 0 || x > innerWidth || y > innerHeight) continue;
