@@ -271,16 +271,26 @@ def test_cnn_mistake_input_needs_training_first():
     assert any("Train first" in i.value for i in at.info)
 
 
-def test_concurrent_run_cap_shows_a_clear_message(monkeypatch):
+def test_a_run_past_capacity_waits_in_line_and_starts_by_itself(monkeypatch):
     from dl_core import runs
+    from tests.test_runs import FakeTrainer
 
-    monkeypatch.setattr(runs, "MAX_CONCURRENT_RUNS", 0)
-    at = open_page(MLP)
+    scheduler = runs.Scheduler(workers=1, max_active=1)
+    monkeypatch.setattr(runs, "_default", scheduler)
+    blocker = runs.BackgroundRun(FakeTrainer, epochs=10).start(paused=True)  # takes the slot
+    at = open_page(MLP, {"epochs": "2", "epoch_delay_ms": "0", "hidden_units": "8",
+                         "activations": "relu"})
     widget(at.button, "Train").click().run()
     assert not at.exception
-    errors = " ".join(e.value for e in at.error)
-    assert "runs are already training on this server" in errors and "the limit is 0" in errors
-    assert shown_run(at) is None
+    text = " ".join(m.value for m in at.markdown)
+    assert "waiting for a free slot" in text and "**number 1** in line" in text
+    assert not widget(at.button, "Stop").disabled  # a queued run can be stopped
+    run = shown_run(at)
+    assert run.snapshot().status == "queued"
+    blocker.stop()  # the slot frees: the queued run starts by itself
+    assert run.join(120) and run.snapshot().status == "finished"
+    at.run()
+    assert any("finished" in m.value and "epoch **2** of 2" in m.value for m in at.markdown)
 
 
 def test_pause_resume_and_reset():

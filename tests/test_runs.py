@@ -4,7 +4,7 @@ import time
 import pytest
 
 from dl_core import runs
-from dl_core.runs import BackgroundRun, RunLimitError
+from dl_core.runs import BackgroundRun, Scheduler
 
 
 class FakeTrainer:
@@ -106,23 +106,113 @@ def test_idle_timeout_stops_an_unwatched_run():
     run.join(5)
 
 
-def test_concurrent_run_cap(monkeypatch):
-    monkeypatch.setattr(runs, "MAX_CONCURRENT_RUNS", 2)
+def test_runs_past_capacity_queue_with_a_position_then_start_by_themselves():
+    scheduler = Scheduler(workers=2, max_active=2)
     gate = threading.Event()
 
     class Slow(FakeTrainer):
         def train_epoch(self):
-            gate.wait(5)
+            gate.wait(10)
             return super().train_epoch()
-    first = BackgroundRun(Slow, epochs=1).start()
-    second = BackgroundRun(Slow, epochs=1).start()
-    with pytest.raises(RunLimitError, match="the limit is 2"):
-        BackgroundRun(Slow, epochs=1).start()
+
+    first, second = (BackgroundRun(Slow, epochs=2, scheduler=scheduler).start()
+                     for _ in range(2))
+    third = BackgroundRun(FakeTrainer, epochs=2, scheduler=scheduler).start()
+    fourth = BackgroundRun(FakeTrainer, epochs=2, scheduler=scheduler).start()
+    wait_for(lambda: first.snapshot().status == "running")
+    assert third.snapshot().status == "queued" and third.snapshot().queue_position == 1
+    assert fourth.snapshot().queue_position == 2 and fourth.snapshot().active
+    assert scheduler.counts() == (2, 2)
     gate.set()
-    first.join(5), second.join(5)
-    third = BackgroundRun(FakeTrainer, epochs=1).start()  # slots are freed when runs end
-    third.join(5)
-    assert third.snapshot().status == "finished"
+    for run in (first, second, third, fourth):
+        assert run.join(10)
+        assert run.snapshot().status == "finished" and len(run.snapshot().history) == 2
+    assert scheduler.counts() == (0, 0) and len(scheduler._threads) == 2
+
+
+def test_queue_estimate_follows_the_runs_ahead():
+    scheduler = Scheduler(workers=1, max_active=1)
+    ahead = BackgroundRun(lambda: FakeTrainer(delay=0.02), epochs=40,
+                          scheduler=scheduler).start()
+    waiting = BackgroundRun(FakeTrainer, epochs=1, scheduler=scheduler).start()
+    wait_for(lambda: len(ahead.snapshot().history) >= 5)
+    snap = waiting.snapshot()
+    assert snap.queue_position == 1 and snap.queue_wait_seconds is not None
+    assert 0 < snap.queue_wait_seconds < 5  # ~35 epochs of ~20 ms left
+    ahead.pause()
+    wait_for(lambda: ahead.snapshot().status == "paused")
+    assert waiting.snapshot().queue_wait_seconds is None  # a paused run may never end
+    ahead.stop()
+    assert waiting.join(10) and waiting.snapshot().status == "finished"
+
+
+def test_stop_and_idle_timeout_while_queued():
+    scheduler = Scheduler(workers=1, max_active=1)
+    blocker = BackgroundRun(lambda: FakeTrainer(delay=0.01), epochs=10_000,
+                            scheduler=scheduler).start()
+    stopped = BackgroundRun(FakeTrainer, epochs=5, scheduler=scheduler).start()
+    idle = BackgroundRun(FakeTrainer, epochs=5, idle_timeout=0.3, scheduler=scheduler).start()
+    stopped.stop()
+    assert stopped.join(5) and stopped.snapshot().status == "stopped"
+    assert stopped.snapshot().history == () and stopped.trainer is None  # never built
+    for _ in range(10):  # the blocker is watched, the idle one is not
+        blocker.touch()
+        time.sleep(0.1)
+    assert idle.join(5) and "in the queue without anyone watching" in idle.snapshot().message
+    assert blocker.snapshot().status == "running"
+    blocker.stop()
+    assert blocker.join(5)
+
+
+def test_a_heavy_run_does_not_starve_a_light_one():
+    """Equal CPU time, not equal epochs: one worker, a 40 ms and a 5 ms epoch."""
+    scheduler = Scheduler(workers=1, max_active=4)
+    heavy = BackgroundRun(lambda: FakeTrainer(delay=0.04), epochs=10_000,
+                          scheduler=scheduler).start()
+    light = BackgroundRun(lambda: FakeTrainer(delay=0.005), epochs=10_000,
+                          scheduler=scheduler).start()
+    time.sleep(1.5)
+    heavy.stop(), light.stop()
+    heavy.join(5), light.join(5)
+    h, l_ = len(heavy.snapshot().history), len(light.snapshot().history)
+    assert l_ > 3 * h > 0, (h, l_)  # the light run got its share: many more epochs
+    ratio = heavy.cpu_seconds / light.cpu_seconds
+    assert 0.5 < ratio < 2.0, (heavy.cpu_seconds, light.cpu_seconds)
+
+
+def test_many_runs_started_and_stopped_at_random_from_many_threads():
+    """No deadlock and no lost run: every run ends, with a final status."""
+    import random
+
+    scheduler = Scheduler(workers=2, max_active=3)
+    made: list = []
+    lock = threading.Lock()
+
+    def user(seed):
+        rng = random.Random(seed)
+        for _ in range(12):
+            run = BackgroundRun(lambda: FakeTrainer(delay=rng.random() * 0.003),
+                                epochs=rng.randint(1, 20), scheduler=scheduler)
+            run.start(paused=rng.random() < 0.2)
+            with lock:
+                made.append(run)
+            for _ in range(rng.randint(0, 3)):
+                getattr(run, rng.choice(["pause", "resume", "step", "touch"]))()
+                run.set_learning_rate(rng.choice([0.1, 0.01]))
+            if rng.random() < 0.6:
+                run.stop()
+
+    threads = [threading.Thread(target=user, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    for run in made:
+        run.stop()
+    assert all(run.join(20) for run in made), "a run never ended"
+    assert {r.snapshot().status for r in made} <= {"finished", "stopped"}
+    assert len(made) == 96 and scheduler.counts() == (0, 0)
+    assert len(scheduler._threads) == 2
 
 
 def test_with_the_real_trainer():

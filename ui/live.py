@@ -24,6 +24,7 @@ from ui.run_state import ShownRun, current_run, page_state  # noqa: F401 - re-ex
 
 POLL_SECONDS = 0.25  # 4 redraws a second; faster polls pile up and swallow button clicks
 STATUS_LABELS = {
+    "queued": ":material/hourglass_empty: waiting for a free slot",
     "starting": ":material/hourglass_top: building the model",
     "running": ":material/play_arrow: training",
     "paused": ":material/pause: paused",
@@ -147,6 +148,12 @@ def _curves(snap: RunSnapshot | None, target_epochs: int, baseline: dict | None)
 def progress_line(snap: RunSnapshot) -> str:
     """What the run is doing, in words: building, training, pausing, paused, ended."""
     done = len(snap.history)
+    if snap.status == "queued":
+        wait = (f"about {snap.queue_wait_seconds:.0f} s" if snap.queue_wait_seconds is not None
+                else "until a paused run is stopped or times out")
+        return (f"{STATUS_LABELS['queued']}: the server is training as many runs as it can "
+                f"share fairly; yours is **number {snap.queue_position}** in line ({wait}) "
+                "and starts by itself")
     if snap.status == "starting" or (snap.active and done < snap.first_epoch):
         return (":material/hourglass_top: building the network and compiling its training "
                 "step into one graph: the first epoch follows in about a second")

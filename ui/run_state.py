@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from dl_core.config import Config, differences
-from dl_core.runs import BackgroundRun, RunLimitError, RunSnapshot
+from dl_core.runs import BackgroundRun, RunSnapshot
 from dl_core.settings import LIVE_SETTINGS
 
 CONTINUABLE = ("finished", "stopped")  # a Step after these trains the same model on
@@ -87,11 +87,7 @@ def _start(page: str, config: Config, paused: bool, continues: ShownRun | None =
                         continues=continues.run if continues else None)
     if continues is not None and continues.run.trainer.learning_rate != t.learning_rate:
         run.set_learning_rate(t.learning_rate)
-    try:
-        run.start(paused=paused)
-    except RunLimitError as exc:
-        state.notice = ("error", str(exc))
-        return None
+    run.start(paused=paused)  # it may wait in the server's queue; the page says so
     if continues is None:
         state.runs_started += 1
     number = continues.number if continues else state.runs_started
