@@ -10,9 +10,9 @@ from ui import cnn_ui  # noqa: E402
 from ui.cache import digits_split  # noqa: E402
 from ui.inspect_ui import export, inspection  # noqa: E402
 from ui.live import page_state, training_section  # noqa: E402
+from ui.polling import LOAD  # noqa: E402
 
 PAGE = "cnn"
-REFRESH_SECONDS = 2.0
 
 st.title("CNN feature maps")
 st.caption("A convolutional network slides small kernels over the 8x8 image. Train it, then "
@@ -34,7 +34,7 @@ with left:
 polling = bool(snap and snap.active)
 
 
-@st.fragment(run_every=REFRESH_SECONDS if polling else None)
+@st.fragment(run_every=LOAD.panel_interval() if polling else None)
 def _inside():
     """Redrawn every couple of seconds while training: the maps follow the weights."""
     from dl_core import plots

@@ -15,22 +15,22 @@ from dl_core.config import Config
 from dl_core.metrics import confusion, mistakes, per_class_accuracy
 from dl_core.runs import RunSnapshot
 from ui.cache import digits_split, layer_rows
+from ui.polling import LOAD
 from ui.run_state import ShownRun, page_state
 
-INSPECT_SECONDS = 2.0
 MAX_MISTAKES = 18
 
 
 def inspection(page: str, config: Config) -> None:
-    """Tabs of figures drawn from the shown run; refreshed every INSPECT_SECONDS while it
-    trains. Only the open tab is computed. ``config`` (the settings on screen) is used only
-    when there is no run yet."""
+    """Tabs of figures drawn from the shown run; refreshed every few seconds while it
+    trains (less often on a loaded server: ui/polling.py). Only the open tab is computed.
+    ``config`` (the settings on screen) is used only when there is no run yet."""
     shown = page_state(page).shown
     polling = bool(shown and shown.snapshot().active)
     own = shown.config if shown else config
     titles = ["Summary", "Confusion matrix", "Mistakes", "Weights & gradients"]
 
-    @st.fragment(run_every=INSPECT_SECONDS if polling else None)
+    @st.fragment(run_every=LOAD.panel_interval() if polling else None)
     def _panels():
         snap = shown.snapshot() if shown else None
         tabs = st.tabs(titles, key=f"{page}:inspect_tab", on_change="rerun")

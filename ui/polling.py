@@ -47,5 +47,10 @@ class RefreshLoad:
         wanted = self.pollers() * self.seconds / CPU_SHARE
         return next((step for step in STEPS if step >= wanted), MAX_INTERVAL)
 
+    def panel_interval(self) -> float:
+        """For heavier panels that follow a run (inspection tabs, feature maps): 8 live
+        intervals, 2 s on a quiet server, up to 16 s on a crowded one."""
+        return 8 * self.interval()
+
 
 LOAD = RefreshLoad()
