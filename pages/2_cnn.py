@@ -53,6 +53,10 @@ def _inside():
             b.info("Press **Train** or **Step** to build the network: the maps and predictions "
                    "follow its weights while it trains.", icon=":material/info:")
             return
+        if run.snapshot().status == "diverged":  # its weights are NaN: nothing to draw
+            b.warning(f"{shown.name.capitalize()} diverged, so its weights are no longer "
+                      "numbers. Lower the learning rate and press **Train**.")
+            return
         b.plotly_chart(plots.top_predictions(top_k(model, image, 3)), config=cnn_ui.CHART)
     maps, formula, explain = st.tabs(["Feature maps", "One convolution, explained",
                                       "Saliency"], key=f"{PAGE}:tabs", on_change="rerun")

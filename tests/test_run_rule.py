@@ -221,3 +221,21 @@ def test_home_says_training_runs_on_the_server_and_hides_developer_chrome():
     assert "train on the server" in text and "in your browser, with" not in text.split("live")[0]
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["client"]["toolbarMode"] == "viewer"  # no Deploy button for users
+
+
+def test_a_diverged_cnn_shows_a_message_not_nan_maps():
+    at = AppTest.from_file(APP, default_timeout=180)
+    for key, value in {"optimizer": "sgd", "learning_rate": "10", "scale_inputs": "0",
+                       "conv_activations": "linear,linear", "head_units": "0",
+                       "epochs": "5", "epoch_delay_ms": "0"}.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("pages/2_cnn.py").run()
+    at.button(key="cnn:train").click().run()
+    run = at.session_state["cnn:state"].shown.run
+    assert run.join(120)
+    if run.snapshot().status != "diverged":
+        pytest.skip("this CNN did not diverge")
+    at.run()
+    assert not at.exception, at.exception
+    assert "diverged, so its weights are no longer numbers" in texts(at.warning)
