@@ -196,6 +196,8 @@ class BackgroundRun:
             if self._stop or now - self._last_touch > self.idle_timeout or self.trainer is None:
                 return 0.0
             if self._paused and not self._steps_requested:
+                if self._status == "running":  # paused between epochs: a turn records it
+                    return 0.0
                 return self._last_touch + self.idle_timeout - now  # then the idle timeout
             return max(self._next_due - now, 0.0)
 
@@ -338,6 +340,14 @@ class Scheduler:
             active = list(self._active)
             queued = len(self._queue)
         return sum(r.is_alive() for r in active), queued
+
+    def stop_all(self, timeout: float = 10.0) -> bool:
+        """Stop every admitted and queued run and wait for them to end (tests, shutdown)."""
+        with self._cond:
+            runs = [*self._active, *self._queue]
+        for run in runs:
+            run.stop()
+        return all(run.join(timeout) for run in runs)
 
     def queue_info(self, run: BackgroundRun) -> tuple[int, float | None]:
         """(1-based queue position, estimated seconds until it starts) or (0, None)."""

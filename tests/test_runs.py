@@ -270,3 +270,15 @@ def test_only_an_ended_run_with_a_model_can_be_continued():
     never_built = BackgroundRun(FakeTrainer, epochs=5)
     with pytest.raises(ValueError, match="ended run"):
         BackgroundRun(FakeTrainer, epochs=5, continues=never_built)
+
+
+def test_a_pause_between_epochs_shows_as_paused():
+    """Pause pressed during the pause between epochs (no epoch in flight)."""
+    run = BackgroundRun(FakeTrainer, epochs=10_000, epoch_delay=0.5).start()
+    wait_for(lambda: len(run.snapshot().history) == 1)
+    run.pause()
+    wait_for(lambda: run.snapshot().status == "paused", timeout=2)
+    time.sleep(0.6)
+    assert len(run.snapshot().history) == 1
+    run.stop()
+    assert run.join(5)
