@@ -138,20 +138,30 @@ _TOY_MAKERS = {"circle": _circle, "xor": _xor, "gaussian": _gaussian, "spiral": 
 
 
 def digit_from_drawing(rgba, pixel_max: float = 1.0, min_ink: float = 0.02):
-    """A drawing (H, W, 3 or 4; light strokes on a dark or transparent background, any
-    size) as an 8x8 digit in the dataset's format, or None when nothing is drawn.
+    """A drawing (H, W, 3 or 4 channels of 0-255, any size) as an 8x8 digit in the dataset's
+    format, or None when nothing is drawn.
 
-    Like scikit-learn's digits (32x32 bitmaps counted in 4x4 blocks): the ink's bounding box
-    is centred in a square with a margin, sampled at 32x32, block-averaged to 8x8 and
-    scaled to [0, ``pixel_max``]. ``min_ink`` is the share of inked pixels below which the
-    drawing counts as empty.
+    The paper is the drawing's median border pixel; ink is how far a pixel is from
+    it, so dark strokes on light paper (the CNN page's canvas), light strokes on dark paper
+    and strokes on a transparent background all give the same digit. Like scikit-learn's
+    digits (32x32 bitmaps counted in 4x4 blocks): the ink's bounding box is centred in a
+    square with a margin, sampled at 32x32, block-averaged to 8x8 and scaled to
+    [0, ``pixel_max``], so the most inked block is ``pixel_max`` (drawn as the darkest
+    pixel). ``min_ink`` is the share of inked pixels below which the drawing counts as empty.
     """
     image = np.asarray(rgba, dtype=np.float32)
     if image.ndim != 3 or image.shape[2] not in (3, 4) or min(image.shape[:2]) < 2:
         raise ValueError(f"drawing: shape {image.shape}, expected (height, width, 3 or 4)")
-    ink = image[..., :3].mean(axis=2) / 255.0
-    if image.shape[2] == 4:
-        ink = ink * (image[..., 3] / 255.0)  # transparent pixels carry no ink
+    image = image / 255.0
+    luminance = image[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
+    alpha = image[..., 3] if image.shape[2] == 4 else np.ones(image.shape[:2], np.float32)
+    paper_luminance, paper_alpha = (
+        float(np.median(np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])))
+        for a in (luminance, alpha))
+    # Opaque paper: ink is the difference in luminance. Transparent paper: the opacity (the
+    # colour of an unpainted pixel means nothing).
+    ink = np.maximum(np.abs(alpha - paper_alpha),
+                     np.abs(luminance - paper_luminance) * alpha * paper_alpha)
     inked = ink > 0.1
     if inked.mean() < min_ink / 10 or not inked.any():
         return None
@@ -165,3 +175,4 @@ def digit_from_drawing(rgba, pixel_max: float = 1.0, min_ink: float = 0.02):
     sampled = square[idx.astype(int)][:, idx.astype(int)]
     blocks = sampled.reshape(8, 4, 8, 4).mean(axis=(1, 3))
     return np.clip(blocks / max(blocks.max(), 1e-6), 0, 1) * pixel_max
+

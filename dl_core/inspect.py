@@ -78,6 +78,15 @@ class ConvolutionStep:
     total: float  # products.sum() + bias: the conv map's cell
     map_value: float  # the same cell as the model computed it
 
+    @property
+    def channel_sums(self) -> np.ndarray:
+        """What each input channel adds to the cell: ``patch_c · kernel_c``, shape (in_channels,).
+
+        ``channel_sums.sum() + bias == total``: a multi-channel convolution is one 2D
+        correlation per input channel, summed.
+        """
+        return self.products.sum(axis=(0, 1))
+
 
 def same_padding(kernel_size: int) -> tuple[int, int]:
     """Zeros added before and after each axis by 'same' padding at stride 1."""

@@ -209,68 +209,122 @@ def gradient_flow_bars(init_norms, after_norms, after_label: str) -> go.Figure:
 
 def map_grid(values: np.ndarray, title: str, colorbar: str = "activation",
              columns: int = 8, zrange: tuple | None = None, colorscale: str = "Viridis",
-             highlight: tuple | None = None) -> go.Figure:
-    """One heatmap per channel of ``values`` (h, w, c), sharing one labelled colour scale.
+             highlight: tuple | None = None, first_channel: int = 0,
+             show_colorbar: bool = True, width: int = 420) -> go.Figure:
+    """The channels of ``values`` (h, w, c) side by side, ``columns`` to a row, labelled
+    ``first_channel``, ``first_channel + 1``, ... and sharing one labelled colour scale
+    (drawn below the maps unless ``show_colorbar`` is False).
 
-    ``highlight`` = (channel, row, col) outlines one cell (the formula view's cell).
+    All maps are tiles of ONE heatmap: a subplot per map was ~50 ms a figure to build and
+    slow to draw. A row always has ``columns`` slots (empty ones stay blank), so figures
+    of the same ``columns`` show maps of the same size side by side. ``zrange`` fixes the
+    colour range (to share it between figures); ``highlight`` = (channel, row, col), the
+    channel counted from 0 in ``values``, outlines one cell. ``width``: the width in pixels
+    the figure is expected to get; the height follows for square cells.
     """
-    channels = values.shape[2]
-    columns = min(columns, channels)
+    values = np.asarray(values, dtype=float)
+    h, w, channels = values.shape
+    columns = max(1, columns)
     rows = -(-channels // columns)
+    gap_x, gap_y = 1, max(1, round(h / 4))  # gap_y: the row of labels above each map row
+    # float32 and int16: half and a sixth of the bytes sent on every redraw
+    z = np.full((rows * (h + gap_y), columns * (w + gap_x) - gap_x), np.nan, np.float32)
+    where = np.zeros(z.shape + (3,), np.int16)  # (filter, row, col) of a cell, for hover
+    rr, cc = np.mgrid[0:h, 0:w]
+    annotations = []
+    for ch in range(channels):
+        r0, c0 = (ch // columns) * (h + gap_y) + gap_y, (ch % columns) * (w + gap_x)
+        z[r0:r0 + h, c0:c0 + w] = values[:, :, ch]
+        where[r0:r0 + h, c0:c0 + w] = np.stack([np.full((h, w), first_channel + ch), rr, cc], -1)
+        annotations.append(dict(x=c0 + (w - 1) / 2, y=r0 - 0.5 - gap_y / 2, xref="x", yref="y",
+                                text=str(first_channel + ch), showarrow=False,
+                                font=dict(size=10)))
     zmin, zmax = zrange or (float(values.min()), float(values.max()))
     if zmin == zmax:
         zmin, zmax = zmin - 1e-6, zmax + 1e-6
-    fig = make_subplots(rows=rows, cols=columns, subplot_titles=[f"{i}" for i in range(channels)],
-                        horizontal_spacing=0.015, vertical_spacing=0.08 / rows)
-    for ch in range(channels):
-        fig.add_trace(go.Heatmap(
-            z=values[:, :, ch], zmin=zmin, zmax=zmax, colorscale=colorscale,
-            showscale=ch == 0, colorbar=dict(title=colorbar, thickness=12),
-            hovertemplate=f"filter {ch}, row %{{y}}, col %{{x}}: %{{z:.3f}}<extra></extra>"),
-            row=ch // columns + 1, col=ch % columns + 1)
+    fig = go.Figure(go.Heatmap(
+        z=z, customdata=where, zmin=zmin, zmax=zmax, colorscale=colorscale, hoverongaps=False,
+        showscale=show_colorbar, colorbar=dict(
+            title=dict(text=colorbar, side="top"), orientation="h", thickness=10, len=0.8,
+            x=0.5, xanchor="center", y=-0.04, yanchor="top"),
+        hovertemplate="filter %{customdata[0]}, row %{customdata[1]}, col %{customdata[2]}: "
+                      "%{z:.3f}<extra></extra>"))
     if highlight:
         ch, r, c = highlight
-        fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5,
-                      line=dict(color="red", width=3), row=ch // columns + 1, col=ch % columns + 1)
-    fig.update_xaxes(visible=False, constrain="domain")
-    fig.update_yaxes(visible=False, autorange="reversed", constrain="domain")
-    for i in range(1, channels + 1):  # square cells: each y axis follows its x axis
-        fig.update_layout({f"yaxis{'' if i == 1 else i}": dict(scaleanchor=f"x{'' if i == 1 else i}")})
-    fig.update_annotations(font_size=10)
-    cell = 880 / max(columns, 6)  # about the width one map gets on a wide page
-    fig.update_layout(height=max(160, int(cell * rows * values.shape[0] / values.shape[1]) + 50),
-                      margin=dict(l=5, r=5, t=40, b=5), title=title)
+        y, x = (ch // columns) * (h + gap_y) + gap_y + r, (ch % columns) * (w + gap_x) + c
+        for colour, line_width in (("white", 5), ("black", 2)):  # visible on any colour
+            fig.add_shape(type="rect", x0=x - 0.5, x1=x + 0.5, y0=y - 0.5, y1=y + 0.5,
+                          line=dict(color=colour, width=line_width))
+    fig.update_xaxes(visible=False, constrain="domain", range=[-0.5, z.shape[1] - 0.5])
+    fig.update_yaxes(visible=False, constrain="domain", range=[z.shape[0] - 0.5, -0.5],
+                     scaleanchor="x")
+    bottom = 80 if show_colorbar else 5  # room for the colour bar: no automatic margin
+    cell = (width - 10) / z.shape[1]
+    fig.update_layout(height=int(cell * z.shape[0]) + 28 + bottom, annotations=annotations,
+                      margin=dict(l=5, r=5, t=28, b=bottom),
+                      title=dict(text=title, font=dict(size=12)))
     return fig
 
 
 def number_grid(values: np.ndarray, title: str, colorscale: str = "RdBu",
-                highlight_all: bool = False, digits: int = 2) -> go.Figure:
-    """A small matrix as a heatmap with its numbers written in the cells."""
+                highlight_all: bool = False, digits: int = 2,
+                colorbar: str = "value") -> go.Figure:
+    """A small matrix as a heatmap with its numbers written in the cells.
+
+    The colour scale is centred on zero (with 'RdBu': blue positive, red negative, white
+    zero) and labelled ``colorbar`` on its colour bar.
+    """
     values = np.asarray(values, dtype=float)
     bound = float(np.max(np.abs(values))) or 1.0
     fig = go.Figure(go.Heatmap(
-        z=values, zmin=-bound, zmax=bound, colorscale=colorscale, showscale=False,
+        z=values, zmin=-bound, zmax=bound, colorscale=colorscale,
+        colorbar=dict(title=dict(text=colorbar, font=dict(size=11)), thickness=8, len=0.9,
+                      tickfont=dict(size=9), tickvals=[-bound, 0, bound],
+                      ticktext=[f"{-bound:.2g}", "0", f"{bound:.2g}"]),
         text=np.round(values, digits), texttemplate="%{text}", hoverinfo="skip"))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
-    fig.update_layout(height=60 + 42 * values.shape[0], margin=dict(l=5, r=5, t=35, b=5),
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain")
+    fig.update_layout(height=70 + 42 * values.shape[0], margin=dict(l=5, r=5, t=35, b=5),
                       title=dict(text=title, font=dict(size=13)))
     return fig
 
 
 def digit_with_overlay(image: np.ndarray, overlay: np.ndarray | None, title: str,
                        pixel_max: float = 1.0, overlay_label: str = "") -> go.Figure:
-    """The 8x8 digit in grey with an optional red-blue overlay (saliency, occlusion)."""
-    fig = go.Figure(go.Heatmap(z=np.reshape(image, (8, 8)), colorscale="Greys", zmin=0,
-                               zmax=pixel_max, showscale=False, hoverinfo="skip"))
-    if overlay is not None:
+    """The 8x8 digit, dark ink on white with an "ink" colour bar, as the canvas draws it.
+
+    With an ``overlay`` (saliency, occlusion): the overlay in the one colour convention of
+    the app, blue positive and red negative ('RdBu', centred on zero, labelled
+    ``overlay_label``), and the digit's ink on top as black dots (size = ink), so that no
+    grey mixes into the blue and red.
+    """
+    digit = np.reshape(np.asarray(image, dtype=float), (8, 8))
+    if overlay is None:
+        fig = go.Figure(go.Heatmap(  # the colour bar below: a narrow column keeps the digit
+            z=digit, colorscale="Greys", zmin=0, zmax=pixel_max,
+            colorbar=dict(title=dict(text="ink", side="right", font=dict(size=11)), nticks=3,
+                          orientation="h", thickness=8, len=0.6, y=-0.03, yanchor="top",
+                          tickfont=dict(size=9)),
+            hovertemplate="row %{y}, col %{x}: %{z:.3g}<extra></extra>"))
+        fig.add_shape(type="rect", x0=-0.5, x1=7.5, y0=-0.5, y1=7.5,  # the paper's edge
+                      line=dict(color="#c8c8c8", width=1))
+    else:
         bound = float(np.max(np.abs(overlay))) or 1.0
-        fig.add_trace(go.Heatmap(z=overlay, colorscale="RdBu_r", zmin=-bound, zmax=bound,
-                                 opacity=0.6, colorbar=dict(title=overlay_label, thickness=12),
-                                 hovertemplate="row %{y}, col %{x}: %{z:.3g}<extra></extra>"))
-    fig.update_xaxes(visible=False, constrain="domain")
-    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain")
-    fig.update_layout(height=280, margin=dict(l=5, r=5, t=35, b=5), title=title)
+        fig = go.Figure(go.Heatmap(
+            z=overlay, colorscale="RdBu", zmin=-bound, zmax=bound,
+            colorbar=dict(title=dict(text=overlay_label, font=dict(size=11)), thickness=10,
+                          tickfont=dict(size=9), tickformat=".2g"),
+            hovertemplate="row %{y}, col %{x}: %{z:.3g}<extra></extra>"))
+        rows, cols = np.nonzero(digit > 0.05 * pixel_max)
+        fig.add_trace(go.Scatter(
+            x=cols, y=rows, mode="markers", hoverinfo="skip", name="the digit's ink",
+            showlegend=False, marker=dict(size=4 + 12 * digit[rows, cols] / pixel_max,
+                                          color="rgba(0,0,0,0.8)",
+                                          line=dict(color="white", width=0.8))))
+    fig.update_xaxes(visible=False, constrain="domain", range=[-0.5, 7.5])
+    fig.update_yaxes(visible=False, scaleanchor="x", constrain="domain", range=[7.5, -0.5])
+    fig.update_layout(height=280, margin=dict(l=5, r=5, t=35, b=5 if overlay is not None else 45),
+                      plot_bgcolor="white", title=dict(text=title, font=dict(size=13)))
     return fig
 
 

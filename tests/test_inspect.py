@@ -4,8 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from dl_core.config import DataConfig, ModelConfig
-from dl_core.data import digit_from_drawing, load_digits_split
+from dl_core.config import ModelConfig
 from dl_core.inspect import (conv_kernels, convolution_step, feature_maps, occlusion,
                              output_size, saliency, same_padding, top_k)
 from dl_core.models import build_model
@@ -97,6 +96,38 @@ def test_convolution_step_equals_the_map_cell(padding):
         convolution_step(model, image, "conv_act_1", 0, 0, 0)
 
 
+@pytest.mark.parametrize("padding", ["same", "valid"])
+def test_convolution_step_channel_sums_add_up_to_the_map_cell(padding):
+    """conv_2 reads 8 channels: each channel's patch · kernel (NumPy, from the NumPy-computed
+    input of the layer) plus the bias must be the model's own conv_2 value."""
+    config = ModelConfig(architecture="cnn", conv_filters=(8, 5), conv_kernels=(3, 3),
+                         conv_padding=("same", padding), conv_activations=("relu", "relu"),
+                         conv_pooling=("max", "none"), head_units=0)
+    model = build_model(config, seed=3)
+    rng = np.random.default_rng(5)
+    for name in ("conv_1", "conv_2"):  # a fresh model's biases are all zero: make them count
+        layer = model.get_layer(name)
+        layer.bias.assign(rng.normal(0, 0.3, layer.bias.shape).astype(np.float32))
+    image = rng.random((8, 8, 1)).astype(np.float32)
+    kernels = conv_kernels(model)
+    x = pool(ACT["relu"](correlate(image, *kernels["conv_1"], "same")), "max")  # conv_2's input
+    kernel, bias = kernels["conv_2"]
+    if padding == "same":
+        x = np.pad(x, ((1, 1), (1, 1), (0, 0)))
+    model_maps = dict(feature_maps(model, image))["conv_2"]
+    for f, r, c in [(0, 0, 0), (4, 1, 1), (2, model_maps.shape[0] - 1, 0)]:
+        step = convolution_step(model, image, "conv_2", f, r, c)
+        window = x[r:r + 3, c:c + 3, :]
+        expected = [float(np.sum(window[:, :, ch] * kernel[:, :, ch, f])) for ch in range(8)]
+        assert step.channel_sums.shape == (8,)
+        np.testing.assert_allclose(step.channel_sums, expected, atol=1e-5)
+        assert float(np.sum(expected)) + bias[f] == pytest.approx(float(model_maps[r, c, f]),
+                                                                abs=1e-5)
+        assert step.channel_sums.sum() + step.bias == pytest.approx(step.map_value, abs=1e-5)
+        assert step.bias == pytest.approx(float(bias[f])) and bias[f] != 0
+        assert len(set(np.round(expected, 6))) > 1  # the channels really differ
+
+
 def test_output_size_formula():
     assert output_size(8, 3, "valid") == 6 and output_size(8, 3, "same") == 8
     assert output_size(8, 4, "same") == 8 and output_size(8, 2, "valid", stride=2) == 4
@@ -122,17 +153,3 @@ def test_occlusion_and_top_k():
     assert heat.shape == (8, 8) and np.isfinite(heat).all()
     # occluding a blank image changes nothing
     assert np.allclose(occlusion(model, np.zeros((8, 8, 1), np.float32), 3), 0, atol=1e-6)
-
-
-def test_digit_from_drawing():
-    assert digit_from_drawing(np.zeros((100, 80, 4))) is None  # empty canvas: no prediction
-    canvas = np.zeros((200, 300, 4), np.uint8)
-    canvas[40:160, 140:160] = 255  # a vertical bar: a "1"
-    digit = digit_from_drawing(canvas, pixel_max=16.0)
-    assert digit.shape == (8, 8) and digit.max() == 16.0
-    assert digit[:, 3:5].mean() > 4 * digit[:, [0, 7]].mean()  # centred, tall and thin
-    split = load_digits_split(DataConfig(), 0)
-    ones = split.x_train[split.y_train == 1].reshape(-1, 8, 8).mean(axis=0)
-    assert np.corrcoef(ones.ravel(), digit.ravel() / 16)[0, 1] > 0.5
-    with pytest.raises(ValueError, match="drawing"):
-        digit_from_drawing(np.zeros((5, 5)))

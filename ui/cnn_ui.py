@@ -1,9 +1,14 @@
 """The CNN page's panels: input picker (test digit, random, mistake, drawing), feature maps
-and kernels, one convolution's arithmetic, saliency and occlusion."""
+and kernels, one convolution's arithmetic, saliency and occlusion.
+
+One colour convention everywhere: blue positive, red negative ('RdBu'), every colour scale
+with a labelled colour bar; digits dark on white, the drawing canvas too.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from dl_core import plots
@@ -12,13 +17,23 @@ from dl_core.metrics import mistakes
 
 SOURCES = ("Test digit", "Random", "Mistake", "Draw")
 CHART = {"displaylogo": False}
+# Maps are drawn 4 to a figure, two figures a row: 8 maps a row on a wide screen; on a
+# phone Streamlit stacks the two columns, so 4 maps a row, each about 80 px wide.
+MAPS_PER_FIGURE = 4
+# As wide as the input column at 800 px with the sidebar open (about 175 px); portrait,
+# as digits are.
+CANVAS_WIDTH, CANVAS_HEIGHT, STROKE_WIDTH = 168, 200, 15
+INK, PAPER = "#000000", "#ffffff"  # as the digits are shown: dark ink on white paper
+SIGNED = "blue +, red −"
 
 
 def pick_input(page: str, split: DigitsSplit, snap) -> tuple[np.ndarray | None, str]:
     """The chosen 8x8x1 input and a caption, or (None, hint) when there is none yet."""
     state = st.session_state
-    source = st.segmented_control("Input", SOURCES, default=SOURCES[0],
-                                  key=f"{page}:source") or SOURCES[0]
+    # wrap: in a narrow column the options go onto a second row instead of running under
+    # the chart beside it (where clicks landed on the chart).
+    source = st.segmented_control("Input", SOURCES, default=SOURCES[0], required=True,
+                                  wrap=True, key=f"{page}:source") or SOURCES[0]
     n = len(split.y_test)
     if source == "Random":
         if st.button("Another random digit", icon=":material/casino:", key=f"{page}:reroll") \
@@ -41,24 +56,110 @@ def pick_input(page: str, split: DigitsSplit, snap) -> tuple[np.ndarray | None, 
     return image, f"test digit #{index}, a {split.y_test[index]}"
 
 
+# Two fixes to streamlit-drawable-canvas 0.13 (checked against 0.13.0; without them it works
+# as before), applied by a small script since the canvas lives in a shadow root:
+# 1. Its toolbar (send, undo, redo, edit, clear) stays invisible until the pointer has rested
+#    on the canvas for 0.2 s, yet lies over the top of the canvas all along: a first stroke
+#    begun there at once was swallowed (issue 8), and once shown it floated over the input
+#    options above. Keep it shown, in a strip the page reserves for it above the canvas.
+# 2. A finished stroke is sent 200 ms after the pointer is lifted (a debounce); press the
+#    toolbar's own send button 30 ms after instead, which cancels the pending send.
+_TOOLBAR_CSS = (".dc-toolbar, .dc-root:hover > .dc-toolbar { opacity: 1 !important; "
+                "top: -2.65rem !important; transition: none !important; }")
+_PAGE_CSS = """<style>
+.st-key-PAGE-drawing { padding-top: 2.4rem; }
+.st-key-PAGE-canvas-fixes { display: none; }
+</style>"""
+_CANVAS_FIXES_JS = """
+export default function ({ data }) {
+  const MARK = "style[data-playground-fixes]";
+  const fix = () => {
+    for (const host of document.querySelectorAll(data.hosts)) {
+      const root = host.shadowRoot;
+      if (root && !root.querySelector(MARK)) {
+        const style = document.createElement("style");
+        style.setAttribute("data-playground-fixes", "");
+        style.textContent = data.css;
+        root.appendChild(style);
+      }
+    }
+  };
+  if (!window.__playgroundCanvasSend) {  // one pair of listeners for the whole page
+    window.__playgroundCanvasSend = true;
+    let stroke = null;
+    window.addEventListener("pointerdown", (event) => {
+      const canvas = event.composedPath().find((el) => el.tagName === "CANVAS");
+      const root = canvas && canvas.getRootNode();
+      stroke = root && root.querySelector && root.querySelector(MARK) ? root : null;
+    }, true);
+    window.addEventListener("pointerup", () => {
+      const root = stroke;
+      stroke = null;
+      if (root) setTimeout(() => root.querySelector(data.send)?.click(), 30);
+    }, true);
+  }
+  fix();
+  const timer = setInterval(fix, 250);  // the canvas mounts after this script runs
+  return () => clearInterval(timer);
+}
+"""
+
+
+def _fix_canvas(page: str) -> None:
+    fixes = st.components.v2.component("cnn_canvas_fixes", js=_CANVAS_FIXES_JS)
+    fixes(data={"hosts": f".st-key-{page}-drawing [data-testid='stBidiComponentIsolated']",
+                "css": _TOOLBAR_CSS,
+                "send": "button[aria-label='Update the app with this drawing']"},
+          key=f"{page}-canvas-fixes")
+
+
 def _drawing(page: str, pixel_max: float) -> tuple[np.ndarray | None, str]:
+    """The canvas (its arguments never change, so it is never remounted) and its digit."""
+    st.html(_PAGE_CSS.replace("PAGE", page))
     try:
         from streamlit_drawable_canvas import st_canvas
 
-        result = st_canvas(stroke_width=18, stroke_color="#ffffff", background_color="#000000",
-                           height=200, width=200, drawing_mode="freedraw",
-                           return_image_data=True, key=f"{page}:canvas")
+        with st.container(key=f"{page}-drawing"):
+            result = st_canvas(stroke_width=STROKE_WIDTH, stroke_color=INK,
+                               background_color=PAPER, height=CANVAS_HEIGHT, width=CANVAS_WIDTH,
+                               drawing_mode="freedraw", return_image_data=True,
+                               key=f"{page}:canvas")
+            _fix_canvas(page)
         data = result.image_data
     except Exception as exc:  # noqa: BLE001 - a component problem must not break the page
         st.warning(f"The drawing canvas is not available here ({type(exc).__name__}); pick a "
                    "test digit instead.")
         return None, "no drawing"
+    st.caption("Draw one digit, as large as the box. The tools above it undo, redo and "
+               "clear (the bin).")
     if data is None:
-        return None, "Draw a digit in the box (white on black)."
+        return None, "Draw a digit in the box, dark on white, as large as the box."
     digit = digit_from_drawing(data, pixel_max)
     if digit is None:
         return None, "The canvas is empty: draw a digit to see what the network makes of it."
     return digit.reshape(8, 8, 1).astype(np.float32), "your drawing, downsampled to 8x8"
+
+
+def _map_rows(name: str, values: np.ndarray, caption: str, colorbar: str,
+              colorscale: str = "Viridis", zrange: tuple | None = None,
+              highlight: tuple | None = None) -> None:
+    """All channels of one layer, ``MAPS_PER_FIGURE`` to a figure, two figures a row, one
+    colour range for all; the colour bar under the last figure."""
+    st.markdown(caption)
+    channels = values.shape[2]
+    zrange = zrange or (float(values.min()), float(values.max()))
+    starts = list(range(0, channels, MAPS_PER_FIGURE))
+    for pair in (starts[i:i + 2] for i in range(0, len(starts), 2)):
+        for column, start in zip(st.columns(2), pair):
+            stop = min(start + MAPS_PER_FIGURE, channels)
+            mark = None
+            if highlight and start <= highlight[0] < stop:
+                mark = (highlight[0] - start, *highlight[1:])
+            column.plotly_chart(plots.map_grid(
+                values[:, :, start:stop], f"{name}: {start}–{stop - 1}", colorbar,
+                columns=MAPS_PER_FIGURE, zrange=zrange, colorscale=colorscale,
+                highlight=mark, first_channel=start, show_colorbar=stop == channels),
+                config=CHART)
 
 
 def feature_map_panels(model, image: np.ndarray) -> None:
@@ -67,23 +168,52 @@ def feature_map_panels(model, image: np.ndarray) -> None:
 
     kernels = conv_kernels(model)
     for name, values in feature_maps(model, image):
+        h, w = values.shape[:2]
         if name in kernels:
             kernel = kernels[name][0]
             st.markdown(f"##### Block {name.split('_')[-1]}")
             shown = kernel.mean(axis=2) if kernel.shape[2] > 1 else kernel[:, :, 0]
-            note = " (mean over input channels)" if kernel.shape[2] > 1 else ""
-            st.plotly_chart(plots.map_grid(shown, f"{name}: kernels{note}", "weight",
-                                           colorscale="RdBu", columns=16), config=CHART)
-        stage = ("after convolution" if name in kernels else "after pooling"
-                 if name.startswith("pool") else "after activation")
-        st.plotly_chart(plots.map_grid(values, f"{name}: {values.shape[0]}x{values.shape[1]} "
-                                       f"maps {stage}", columns=16), config=CHART)
+            note = ", each the mean over its input channels" if kernel.shape[2] > 1 else ""
+            bound = float(np.abs(shown).max()) or 1.0
+            _map_rows(f"{name} kernels", shown, f"**{name}**: {kernel.shape[0]}x"
+                      f"{kernel.shape[1]} kernels{note}", f"weight ({SIGNED})", "RdBu",
+                      zrange=(-bound, bound))
+            _map_rows(name, values, f"**{name}**: {h}x{w} maps after convolution",
+                      "value before activation")
+        else:
+            stage = "after pooling" if name.startswith("pool") else "after activation"
+            _map_rows(name, values, f"**{name}**: {h}x{w} maps {stage}", "activation")
+
+
+def _channel_sums_chart(step, shown: int) -> go.Figure:
+    """A waterfall: each input channel's patch · kernel, then the bias, add up to the cell."""
+    sums = [float(v) for v in step.channel_sums]
+    labels = [f"ch {i}" for i in range(len(sums))] + ["bias", "z"]
+    values = sums + [step.bias, step.total]
+    fig = go.Figure(go.Waterfall(
+        x=labels, y=values, measure=["relative"] * (len(sums) + 1) + ["total"],
+        text=[f"{v:+.3f}" for v in values[:-1]] + [f"{step.total:.3f}"], textposition="outside",
+        increasing=dict(marker=dict(color=plots.POSITIVE)),
+        decreasing=dict(marker=dict(color=plots.NEGATIVE)),
+        totals=dict(marker=dict(color=plots.BASELINE)),
+        connector=dict(line=dict(color="#bbbbbb", width=1)),
+        hovertemplate="%{x}: %{y:.4f}<extra></extra>"))
+    running = np.cumsum([0.0] + values[:-1])
+    fig.add_annotation(x=labels[shown], y=max(running[shown], running[shown + 1]),
+                       text="shown above", showarrow=True, arrowhead=2, ay=-32,
+                       font=dict(size=10))
+    fig.update_yaxes(title_text="running sum", zeroline=True, zerolinecolor="#888")
+    fig.update_layout(height=320, margin=dict(l=5, r=5, t=60, b=5), showlegend=False,
+                      uniformtext=dict(minsize=8, mode="hide"), title=dict(
+                          text="Every input channel adds its own patch · kernel<br><sup>blue "
+                               "adds, red subtracts; the grey bar is the cell z</sup>",
+                          font=dict(size=13)))
+    return fig
 
 
 def convolution_explained(page: str, model, image: np.ndarray, config) -> None:
     """Choose layer, filter and position; show patch, kernel, products, sum + bias."""
-    from dl_core.config import IMAGE_SIZE, conv_output_sizes
-    from dl_core.inspect import convolution_step, feature_maps, output_size, same_padding
+    from dl_core.inspect import convolution_step, feature_maps
 
     maps = dict(feature_maps(model, image))
     conv_names = [n for n in maps if n.startswith("conv_") and "act" not in n]
@@ -94,22 +224,49 @@ def convolution_explained(page: str, model, image: np.ndarray, config) -> None:
     r = cols[2].slider("Row", 0, h - 1, min(h // 2, h - 1), key=f"{page}:conv_row")
     c = cols[3].slider("Column", 0, w - 1, min(w // 2, w - 1), key=f"{page}:conv_col")
     step = convolution_step(model, image, layer, f, r, c)
-    channel = 0
-    if step.patch.shape[2] > 1:
-        channel = st.slider("Input channel shown", 0, step.patch.shape[2] - 1, 0,
-                            key=f"{page}:conv_channel")
-    grids = st.columns(3)
-    for col, (title, values) in zip(grids, (("input patch", step.patch), ("kernel", step.kernel),
-                                            ("patch × kernel", step.products))):
-        col.plotly_chart(plots.number_grid(values[:, :, channel], title), config=CHART)
     in_ch = step.patch.shape[2]
-    st.latex(rf"z_{{{r},{c}}} = \sum_{{i,j{',c' if in_ch > 1 else ''}}} \mathrm{{patch}} \cdot "
-             rf"\mathrm{{kernel}} + b = {step.products.sum():.4f} + ({step.bias:.4f}) = "
-             rf"{step.total:.4f}")
+    channel = 0
+    if in_ch > 1:
+        channel = st.slider("Input channel shown", 0, in_ch - 1, 0, key=f"{page}:conv_channel",
+                            help=f"{layer} reads {in_ch} input channels: one kernel slice "
+                                 "and one patch per channel.")
+    of = f", channel {channel}" if in_ch > 1 else ""
+    grids = st.columns(3)
+    for col, (title, values, label) in zip(grids, (
+            (f"input patch{of}", step.patch, "input"), (f"kernel{of}", step.kernel, "weight"),
+            (f"patch × kernel{of}", step.products, "product"))):
+        col.plotly_chart(plots.number_grid(values[:, :, channel], title, colorbar=label),
+                         config=CHART)
+    _sum_formula(step, channel, r, c)
     st.caption(f"The model's own {layer} map holds {step.map_value:.4f} at row {r}, column {c} "
-               f"of filter {f} (outlined in red below): the same number.")
-    st.plotly_chart(plots.map_grid(maps[layer], f"{layer} maps", columns=16,
-                                   highlight=(f, r, c)), config=CHART)
+               f"of filter {f} (outlined below): the same number. Colours: {SIGNED}.")
+    _map_rows(layer, maps[layer], f"**{layer}** maps", "value before activation",
+              highlight=(f, r, c))
+    _padding_note(layer, config)
+
+
+def _sum_formula(step, channel: int, r: int, c: int) -> None:
+    """The sum as a formula; with several input channels, each channel's part as a chart."""
+    in_ch = step.patch.shape[2]
+    # Two lines: one long line ran off a phone's screen.
+    if in_ch == 1:
+        st.latex(rf"\begin{{aligned}} z_{{{r},{c}}} &= \sum_{{i,j}} \mathrm{{patch}} \cdot "
+                 rf"\mathrm{{kernel}} + b \\ &= {step.products.sum():.4f} + ({step.bias:.4f}) "
+                 rf"= {step.total:.4f} \end{{aligned}}")
+        return
+    sums = step.channel_sums
+    st.markdown(f"The products of channel {channel} add up to **{sums[channel]:.4f}**, its "
+                f"part of the cell. Each of the {in_ch} input channels adds its own part:")
+    st.plotly_chart(_channel_sums_chart(step, channel), config=CHART)
+    st.latex(rf"\begin{{aligned}} z_{{{r},{c}}} &= \sum_{{m=0}}^{{{in_ch - 1}}} \sum_{{i,j}} "
+             rf"\mathrm{{patch}}_m \cdot \mathrm{{kernel}}_m + b \\ &= {sums.sum():.4f} + "
+             rf"({step.bias:.4f}) = {step.total:.4f} \end{{aligned}}")
+
+
+def _padding_note(layer: str, config) -> None:
+    from dl_core.config import IMAGE_SIZE, conv_output_sizes
+    from dl_core.inspect import output_size, same_padding
+
     index = int(layer.split("_")[1]) - 1
     k, padding = config.model.conv_kernels[index], config.model.conv_padding[index]
     n = conv_output_sizes(config.model)[index - 1][1] if index else IMAGE_SIZE  # its input
@@ -131,10 +288,14 @@ def saliency_panels(page: str, model, image: np.ndarray, pixel_max: float) -> No
                           help="Defaults to the predicted digit.")
     left, right = st.columns(2)
     grad = saliency(model, image, target)[:, :, 0]
-    left.plotly_chart(plots.digit_with_overlay(image, grad, f"Gradient of the score of {target}",
-                                               pixel_max, "d score / d pixel"), config=CHART)
+    left.plotly_chart(plots.digit_with_overlay(
+        image, grad, f"Gradient of the score of {target}", pixel_max,
+        "d score / d pixel<br>blue: raises it<br>red: lowers it"), config=CHART)
     occ = occlusion(model, image, target, patch=2)
-    right.plotly_chart(plots.digit_with_overlay(image, occ, f"Occlusion: drop of P({target})",
-                                                pixel_max, "probability drop"), config=CHART)
-    st.caption("Red pixels raise the class score (gradient) or hurt it most when blanked with a "
-               "2x2 patch (occlusion); blue ones work against it.")
+    right.plotly_chart(plots.digit_with_overlay(
+        image, occ, f"Occlusion: drop of P({target}) when blanked", pixel_max,
+        "drop of P<br>blue: blanking<br>hurts it<br>red: blanking<br>helps it"), config=CHART)
+    st.caption(f"Blue pixels raise the score of {target} (gradient) or, blanked with a 2x2 "
+               f"patch, lower P({target}) (occlusion): they speak for a {target}. Red pixels "
+               "do the opposite: they speak against it. Black dots: the digit's ink (the "
+               "bigger, the darker).")
