@@ -27,7 +27,7 @@ from typing import Callable
 import numpy as np
 
 TRAINING_WORKERS = int(os.environ.get("DL_TRAINING_WORKERS", str(os.cpu_count() or 2)))
-MAX_ACTIVE_RUNS = int(os.environ.get("DL_MAX_ACTIVE_RUNS", "12"))
+MAX_ACTIVE_RUNS = int(os.environ.get("DL_MAX_ACTIVE_RUNS", "32"))
 IDLE_TIMEOUT_SECONDS = float(os.environ.get("DL_IDLE_TIMEOUT_SECONDS", "60"))
 
 ACTIVE_STATES = ("queued", "starting", "running", "paused")

@@ -7,6 +7,8 @@ untrained network of the settings on screen and says so."""
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from dl_core import plots
@@ -19,6 +21,7 @@ from ui.polling import LOAD
 from ui.run_state import ShownRun, page_state
 
 MAX_MISTAKES = 18
+DIAGRAM_SECONDS = 6.0  # while a run trains, the network diagram follows it this often
 
 
 def inspection(page: str, config: Config) -> None:
@@ -34,7 +37,7 @@ def inspection(page: str, config: Config) -> None:
     def _panels():
         snap = shown.snapshot() if shown else None
         tabs = st.tabs(titles, key=f"{page}:inspect_tab", on_change="rerun")
-        panels = [lambda: _summary(own, snap, shown), lambda: _confusion(own, snap),
+        panels = [lambda: _summary(page, own, snap, shown), lambda: _confusion(own, snap),
                   lambda: _mistakes(own, snap), lambda: _weights(snap)]
         for tab, panel in zip(tabs, panels):
             if tab.open:
@@ -51,7 +54,25 @@ def _needs_training(snap: RunSnapshot | None) -> bool:
     return False
 
 
-def _summary(config: Config, snap: RunSnapshot | None, shown: ShownRun | None) -> None:
+def _diagram(page: str, sizes: list[int], snap: RunSnapshot | None, shown: ShownRun | None):
+    """The network diagram, rebuilt at most every DIAGRAM_SECONDS while a run trains.
+
+    Building one takes ~20 ms of Plotly object validation under the GIL: with many
+    sessions it was half of the server's Python time (bench/load.py with py-spy)."""
+    key = (shown.number if shown else 0, len(snap.history) if snap else 0, tuple(sizes))
+    cached = st.session_state.get(f"{page}:diagram")
+    fresh = cached and (cached[0] == key or (snap and snap.active and
+                                             time.monotonic() - cached[1] < DIAGRAM_SECONDS
+                                             and cached[0][0] == key[0]))
+    if not fresh:
+        kernels = list(snap.kernels.values()) if snap and snap.kernels else None
+        cached = (key, time.monotonic(), plots.network_diagram(sizes, kernels))
+        st.session_state[f"{page}:diagram"] = cached
+    return cached[2]
+
+
+def _summary(page: str, config: Config, snap: RunSnapshot | None,
+             shown: ShownRun | None) -> None:
     """``config`` is the shown run's (or, without a run, the settings on screen)."""
     rows = layer_rows(config.model)
     total = sum(r["parameters"] for r in rows)
@@ -60,9 +81,8 @@ def _summary(config: Config, snap: RunSnapshot | None, shown: ShownRun | None) -
     if config.model.architecture == "mlp":
         left, right = st.columns([3, 2])
         sizes = [64, *config.model.hidden_units, 10]
-        kernels = list(snap.kernels.values()) if snap and snap.kernels else None
-        left.plotly_chart(plots.network_diagram(sizes, kernels), config={"displaylogo": False})
-        if kernels is None:
+        left.plotly_chart(_diagram(page, sizes, snap, shown), config={"displaylogo": False})
+        if not (snap and snap.kernels):
             left.caption("Edges appear once the network has trained for an epoch.")
     else:
         right = st.container()

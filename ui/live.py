@@ -25,7 +25,6 @@ from ui import run_state
 from ui.polling import LOAD
 from ui.run_state import ShownRun, current_run, page_state  # noqa: F401 - re-exported
 
-ADAPT_EVERY_SECONDS = 5.0  # a view re-registers its polling interval at most this often
 STATUS_LABELS = {
     "queued": ":material/hourglass_empty: waiting for a free slot",
     "starting": ":material/hourglass_top: building the model",
@@ -111,7 +110,11 @@ def live_view(page: str, baseline: dict | None, target_epochs: int) -> None:
     """
     shown = page_state(page).shown
     polling = bool(shown and shown.snapshot().active)
-    interval = LOAD.interval() if polling else None  # adapts to the server's load
+    # Chosen at each full rerun (a click, a run's end) from the server's load. Not changed
+    # by forcing a full rerun from the fragment: under load Streamlit can drop the
+    # fragment's timer in that hand-over (its app_session race, issue #9921) and the
+    # chart stops for good (seen with bench/load.py).
+    interval = LOAD.interval() if polling else None
     session = st.session_state.setdefault("session_id", uuid.uuid4().hex)
 
     @st.fragment(run_every=interval)
@@ -128,7 +131,6 @@ def live_view(page: str, baseline: dict | None, target_epochs: int) -> None:
         _curves(page, snap, target_epochs, baseline)
         if polling:
             LOAD.record(session, time.perf_counter() - start)
-            _adapt(page, interval)
         if snap is not None and snap.divergence is not None:
             d = snap.divergence
             st.plotly_chart(batch_losses(d.batch_losses, d.epoch, d.batch, d.batches),
@@ -137,16 +139,6 @@ def live_view(page: str, baseline: dict | None, target_epochs: int) -> None:
     st.html(LIVE_CSS.replace("PAGE", page))
     with st.container(key=f"{page}:live"):
         _view()
-
-
-def _adapt(page: str, interval: float) -> None:
-    """Re-register the view with a new polling interval when the server's load moved it
-    (a full rerun: at most every ADAPT_EVERY_SECONDS)."""
-    key = f"{page}:adapted_at"
-    now = time.monotonic()
-    if LOAD.interval() != interval and now - st.session_state.get(key, 0.0) > ADAPT_EVERY_SECONDS:
-        st.session_state[key] = now
-        st.rerun()
 
 
 def _curves(page: str, snap: RunSnapshot | None, target_epochs: int,
