@@ -1,0 +1,713 @@
+"""Load benchmark: N simulated fast browsers training live on the MLP page (issue 9).
+
+    python -m bench.load --sessions N [--seconds S] [--url URL]
+
+Without ``--url`` it starts the app with ``tests.browser.harness.streamlit_server()`` (on
+127.0.0.1) and stops it at the end; it only ever talks to 127.0.0.1. Each simulated user
+behaves like a fast browser on Streamlit's own websocket protocol (``/_stcore/stream``,
+protobuf ``BackMsg`` up, ``ForwardMsg`` down), as the 1.67 frontend does:
+
+1. opens ``/mlp?epochs=1000&epoch_delay_ms=50``: a ``rerun_script`` BackMsg with the query
+   string, no page hash and the page name ``mlp`` (the browser's first request), and waits
+   for the page's full run to finish;
+2. keeps every widget's value as the frontend's widget manager does (each widget commits
+   ``value`` if the server set one, else ``default``; a value stays until the widget leaves
+   the page), replies with the hashes of the ForwardMsgs it caches (``cacheable`` ones,
+   dropped after ``max_cached_message_age`` runs) and resolves ``ref_hash`` messages;
+3. presses Train: a full rerun whose widget states carry ``trigger_value=True`` for the
+   ``mlp:train`` button (found in the received deltas);
+4. on each ``auto_rerun`` ForwardMsg starts a timer at the interval the server asks for
+   (restarted only if the interval changes, cleared by a full run's ``new_session`` or a
+   ``stop_auto_rerun``) that sends a fragment rerun (``fragment_id``, ``is_auto_rerun``)
+   every time it fires, whether or not the previous one has finished (``setInterval``);
+5. at the end presses Stop (the run ends at once instead of after the idle timeout), waits
+   for that run to finish and closes the websocket.
+
+Counted per session: redraws (fragment runs whose deltas reached the client with a new
+"N epochs plotted" in the live loss chart's accessible name, ui/live.py), the epochs
+trained (the last chart, drawn by the full rerun after Stop; ">=" when that rerun did not
+come back in time), live-fragment reruns requested and finished, runs reported finished
+early for a rerun ("early"), bytes received, and sessions whose polling timer died while
+their run trained on (a full rerun's ``new_session`` cleared it and its ``auto_rerun``
+never arrived). Server: CPU seconds over wall seconds during the
+load (from /proc/<pid>/stat, children included) and peak RSS. Sessions start staggered
+over ``--stagger`` seconds; every loop is bounded in count and time.
+
+The last line is machine-readable::
+
+    sessions=N redraws_min=.. redraws_median=.. epochs_per_s_median=.. failed=..
+    cpu_cores=.. rss_mb=.. epochs_per_s_total=.. errors=.. queued=.. polling_lost=..
+
+(one line; wrapped here).
+
+Not part of the test suite: run one at a time on a quiet machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import re
+import resource
+import statistics
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from urllib.parse import urlencode, urlsplit
+
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
+
+PAGE = "mlp"
+QUERY = {"epochs": 1000, "epoch_delay_ms": 50}
+CURVE_ALT = re.compile(r"^loss per epoch: (\d+) epochs plotted")
+QUEUED_TEXT = "waiting for a free slot"
+ENDED_PREFIXES = (":material/check_circle:", ":material/stop_circle:", ":material/warning:",
+                  ":material/error:")  # progress lines of a run that ended (ui/live.py)
+FINISHED_OK = ForwardMsg.FINISHED_SUCCESSFULLY
+FINISHED_EARLY = ForwardMsg.FINISHED_EARLY_FOR_RERUN
+FINISHED_FRAGMENT = ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
+MAX_CACHED_MESSAGES = 2000  # a bound on the simulated browser's message cache
+RECV_TIMEOUT = 5.0  # seconds without any message before the reader checks its deadline
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# --------------------------------------------------------------------------- server probe
+def _listening_inode(port: int) -> str | None:
+    """Inode of the socket listening on 127.0.0.1/0.0.0.0/:: ``port`` (from /proc/net)."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as f:
+            next(f)
+            for line in f:
+                parts = line.split()
+                local, state, inode = parts[1], parts[3], parts[9]
+                if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
+                    return inode
+    return None
+
+
+def server_pid(port: int) -> int | None:
+    """The process listening on ``port`` on this machine (None if it cannot be seen)."""
+    inode = _listening_inode(port)
+    if inode is None:
+        return None
+    target = f"socket:[{inode}]"
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    if os.readlink(f"/proc/{pid}/fd/{fd}") == target:
+                        return int(pid)
+    return None
+
+
+def _stat_fields(pid: int) -> list[str]:
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()  # fields from 3 (state) on
+
+
+def _children(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo and len(found) < 1000:
+        p = todo.pop()
+        with contextlib.suppress(OSError), open(f"/proc/{p}/task/{p}/children") as f:
+            kids = [int(k) for k in f.read().split()]
+            found += kids
+            todo += kids
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of ``pid`` and of its children (waited-for and still running)."""
+    fields = _stat_fields(pid)
+    ticks = sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
+    for child in _children(pid):
+        with contextlib.suppress(OSError):
+            ticks += sum(int(v) for v in _stat_fields(child)[11:13])
+    return ticks / CLOCK_TICKS
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all processes of this machine have used (from /proc/stat), for telling
+    how much else ran during the load."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / CLOCK_TICKS
+
+
+def status_mb(pid: int, key: str) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class ServerProbe:
+    """Samples the server's CPU time and RSS while the load runs."""
+
+    def __init__(self, pid: int | None):
+        self.pid = pid
+        self.peak_rss = 0.0
+        self.marks: list[tuple[float, float]] = []  # (monotonic, cpu seconds)
+        self.machine: list[float] = []  # busy CPU seconds of the whole machine at each mark
+
+    def mark(self) -> None:
+        if self.pid is not None:
+            with contextlib.suppress(OSError):
+                self.marks.append((time.monotonic(), cpu_seconds(self.pid)))
+                self.machine.append(machine_busy_seconds())
+        self.sample()
+
+    def sample(self) -> None:
+        if self.pid is not None:
+            with contextlib.suppress(OSError):
+                self.peak_rss = max(self.peak_rss, status_mb(self.pid, "VmRSS"))
+
+    async def watch(self, stop: asyncio.Event, until: float) -> None:
+        while not stop.is_set() and time.monotonic() < until:
+            self.sample()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.5)
+
+    def cores(self) -> float:
+        if len(self.marks) < 2:
+            return float("nan")
+        (t0, c0), (t1, c1) = self.marks[0], self.marks[-1]
+        return (c1 - c0) / (t1 - t0) if t1 > t0 else float("nan")
+
+    def machine_cores(self) -> float:
+        if len(self.machine) < 2:
+            return float("nan")
+        (t0, _), (t1, _) = self.marks[0], self.marks[-1]
+        return (self.machine[-1] - self.machine[0]) / (t1 - t0) if t1 > t0 else float("nan")
+
+
+# --------------------------------------------------------------------------- the browser
+class MessageCache:
+    """The frontend's ForwardMsg cache: cacheable messages by hash, aged by script runs."""
+
+    def __init__(self):
+        self.entries: OrderedDict[str, list] = OrderedDict()  # hash -> [bytes, run, fragment]
+        self.runs = 0
+        self.max_age = 2
+
+    def hashes(self) -> list[str]:
+        return list(self.entries)
+
+    def put(self, msg: ForwardMsg, data: bytes) -> None:
+        if msg.metadata.cacheable and msg.hash and msg.hash not in self.entries:
+            fragment = msg.delta.fragment_id if msg.HasField("delta") else ""
+            self.entries[msg.hash] = [data, self.runs, fragment]
+            while len(self.entries) > MAX_CACHED_MESSAGES:
+                self.entries.popitem(last=False)
+
+    def resolve(self, ref: ForwardMsg) -> ForwardMsg:
+        entry = self.entries.get(ref.ref_hash)
+        if entry is None:
+            raise RuntimeError(f"cached ForwardMsg miss {ref.ref_hash}")
+        entry[1] = self.runs
+        msg = ForwardMsg()
+        msg.ParseFromString(entry[0])
+        msg.metadata.CopyFrom(ref.metadata)
+        return msg
+
+    def run_finished(self, fragment_ids: list[str]) -> None:
+        self.runs += 1
+        for key, (_, run, fragment) in list(self.entries.items()):
+            if fragment_ids and (not fragment or fragment not in fragment_ids):
+                continue
+            if self.runs - run > self.max_age:
+                del self.entries[key]
+
+
+def widget_state(kind: str, el) -> WidgetState | None:
+    """The value the frontend commits for a widget element when it mounts."""
+    state = WidgetState(id=el.id)
+    if kind == "slider":
+        values = list(el.value) if el.set_value else list(el.default)
+        if el.type == el.SELECT_SLIDER:
+            if el.set_value and len(el.raw_value):
+                state.string_array_value.data.extend(el.raw_value)
+            else:
+                state.string_array_value.data.extend(el.options[int(i)] for i in values)
+        else:
+            state.double_array_value.data.extend(values)
+    elif kind in ("checkbox", "toggle"):
+        state.bool_value = el.value if el.set_value else el.default
+    elif kind in ("selectbox", "radio"):
+        if el.set_value and el.HasField("raw_value"):
+            state.string_value = el.raw_value
+        elif el.HasField("default") and len(el.options):
+            state.string_value = el.options[el.default]
+        else:
+            return None  # no selection: the frontend stores none
+    elif kind == "number_input":
+        value = el.value if el.set_value and el.HasField("value") else (
+            el.default if el.HasField("default") else None)
+        if value is None:
+            return None
+        if el.data_type == el.INT:
+            state.int_value = int(value)
+        else:
+            state.double_value = value
+    else:
+        return None
+    return state
+
+
+@dataclass
+class Result:
+    index: int
+    connected: float | None = None
+    loaded: float | None = None  # page's full run finished (monotonic)
+    train: float | None = None  # Train pressed
+    first_epoch: float | None = None  # first redraw with an epoch plotted
+    end: float | None = None  # polling ended (Stop pressed)
+    redraws: int = 0
+    epochs_shown: int = 0  # most epochs seen while polling
+    epochs: int = 0  # epochs trained (the chart drawn after Stop)
+    requests: int = 0  # reruns of the live fragment sent by its timer
+    fragment_runs: int = 0  # runs of the live fragment that finished
+    other_requests: int = 0  # reruns of other polling fragments (the inspection panel)
+    cut_short: int = 0  # runs reported FINISHED_EARLY_FOR_RERUN (cut short, or their
+    # FINISHED status rewritten when the next run started before it was sent)
+    bytes: int = 0
+    interval: float | None = None
+    last_request: float | None = None  # the live fragment's timer last fired (polling)
+    run_ended: bool = False  # the last progress line seen says the run ended
+    timer_alive: bool = False  # the live fragment's timer still ran when polling ended
+    queued: bool = False
+    stopped: bool = False  # the run after Stop finished before the deadline
+    app_errors: list = field(default_factory=list)
+    error: str | None = None
+
+    def window(self) -> float:
+        return (self.end - self.train) if self.end and self.train else 0.0
+
+    def redraws_per_s(self) -> float:
+        """Redraws a second from the first plotted epoch to the end of polling."""
+        if self.first_epoch is None or not self.end or self.end <= self.first_epoch:
+            return 0.0
+        return self.redraws / (self.end - self.first_epoch)
+
+    def epochs_per_s(self) -> float:
+        return self.epochs / self.window() if self.window() > 0 else 0.0
+
+    @property
+    def polling_lost(self) -> bool:
+        """The browser's live timer died while the run was still training: the server
+        never re-sent the fragment's auto_rerun after a full run cleared the timers."""
+        return (self.error is None and self.train is not None and not self.timer_alive
+                and not self.run_ended)
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None or self.first_epoch is None
+
+
+class Session:
+    """One simulated browser tab on the MLP page."""
+
+    def __init__(self, index: int, base_url: str, start_at: float, end_at: float,
+                 load_timeout: float, stop_timeout: float):
+        self.r = Result(index)
+        parts = urlsplit(base_url)
+        self.ws_url = f"ws://{parts.netloc}/_stcore/stream"
+        self.query = urlencode(QUERY)
+        self.page_url = f"{base_url}/{PAGE}?{self.query}"
+        self.start_at, self.end_at = start_at, end_at
+        self.load_timeout, self.stop_timeout = load_timeout, stop_timeout
+        self.hard_deadline = end_at + stop_timeout + 30
+        self.ws = None
+        self.cache = MessageCache()
+        self.widgets: dict[str, WidgetState] = {}
+        self.run_widget_ids: set[str] = set()
+        self.buttons: dict[str, str] = {}  # key (mlp:train) -> widget id
+        self.page_hash = ""
+        self.run_fragments: list[str] = []  # fragment ids of the current run ([] = full)
+        self.full_runs_done = 0
+        self.full_run_event = asyncio.Event()
+        self.timers: dict[str, tuple[float, asyncio.Task]] = {}
+        self.polling = False  # the timer's requests count (between Train and Stop)
+        self.last_shown = -1
+        self.live_fragment = ""  # the fragment that draws the live curves
+
+    # ------------------------------------------------------------------ sending
+    async def send_rerun(self, fragment_id: str = "", auto: bool = False,
+                         trigger: str | None = None, first: bool = False) -> None:
+        msg = BackMsg()
+        cs = msg.rerun_script
+        cs.query_string = self.query
+        cs.page_script_hash = "" if first else self.page_hash
+        cs.page_name = PAGE if first else ""
+        cs.fragment_id = fragment_id
+        cs.is_auto_rerun = auto
+        states = WidgetStates()
+        states.widgets.extend(self.widgets.values())
+        if trigger is not None:
+            states.widgets.append(WidgetState(id=trigger, trigger_value=True))
+        cs.widget_states.CopyFrom(states)
+        cs.cached_message_hashes.extend(self.cache.hashes())
+        info = cs.context_info
+        info.timezone, info.timezone_offset, info.locale = "UTC", 0, "en-US"
+        info.url, info.is_embedded, info.color_scheme = self.page_url, False, "light"
+        await self.ws.send(msg.SerializeToString())
+
+    async def _timer(self, fragment_id: str, interval: float) -> None:
+        """setInterval: fire every ``interval`` s whatever the server does (missed ticks
+        are skipped, as a browser's timer does)."""
+        loop = asyncio.get_running_loop()
+        due = loop.time() + interval
+        while loop.time() < self.end_at + self.stop_timeout and not self.ws_closed():
+            await asyncio.sleep(max(due - loop.time(), 0.0))
+            due = max(due + interval, loop.time() + interval / 2)
+            with contextlib.suppress(Exception):
+                await self.send_rerun(fragment_id=fragment_id, auto=True)
+                if self.polling and fragment_id == self.live_fragment:
+                    self.r.requests += 1
+                    self.r.last_request = loop.time()
+                elif self.polling:
+                    self.r.other_requests += 1
+
+    def ws_closed(self) -> bool:
+        return self.ws is None or self.ws.state.name in ("CLOSING", "CLOSED")
+
+    def _clear_timers(self, fragment_ids=None) -> None:
+        for fid in list(self.timers if fragment_ids is None else fragment_ids):
+            entry = self.timers.pop(fid, None)
+            if entry:
+                entry[1].cancel()
+
+    # ------------------------------------------------------------------ receiving
+    async def _reader(self) -> None:
+        while time.monotonic() < self.hard_deadline:
+            try:
+                data = await asyncio.wait_for(self.ws.recv(), RECV_TIMEOUT)
+            except asyncio.TimeoutError:
+                continue
+            self.r.bytes += len(data)
+            msg = ForwardMsg()
+            msg.ParseFromString(data)
+            if msg.WhichOneof("type") == "ref_hash":
+                msg = self.cache.resolve(msg)
+            else:
+                self.cache.put(msg, data)
+            self._handle(msg)
+
+    def _handle(self, msg: ForwardMsg) -> None:
+        kind = msg.WhichOneof("type")
+        if kind == "new_session":
+            self.run_fragments = list(msg.metadata.run.fragment_ids)
+            if not self.run_fragments:  # a full run: the browser clears its timers
+                self._clear_timers()
+                self.page_hash = msg.new_session.page_script_hash
+                self.run_widget_ids = set()
+                age = msg.new_session.config.max_cached_message_age
+                self.cache.max_age = age or self.cache.max_age
+        elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            self._element(msg.delta)
+        elif kind == "navigation":  # st.navigation names the page shown
+            self.page_hash = msg.navigation.page_script_hash
+        elif kind == "page_info_changed":
+            self.query = msg.page_info_changed.query_string
+        elif kind == "auto_rerun":
+            fid, interval = msg.auto_rerun.fragment_id, msg.auto_rerun.interval
+            if fid and interval > 0 and self.timers.get(fid, (None,))[0] != interval:
+                self._clear_timers([fid])
+                self.timers[fid] = (interval, asyncio.create_task(self._timer(fid, interval)))
+                if fid == self.live_fragment:
+                    self.r.interval = interval
+        elif kind == "stop_auto_rerun":
+            self._clear_timers(list(msg.stop_auto_rerun.fragment_ids))
+        elif kind == "script_finished":
+            status = msg.script_finished
+            if status == FINISHED_EARLY:
+                self.r.cut_short += self.polling
+            elif status == FINISHED_FRAGMENT and self.live_fragment in self.run_fragments:
+                self.r.fragment_runs += self.polling
+            if status in (FINISHED_OK, FINISHED_FRAGMENT):
+                self.cache.run_finished(self.run_fragments)
+            if status == FINISHED_OK and not self.run_fragments:
+                # the frontend forgets widgets that left the page
+                self.widgets = {k: v for k, v in self.widgets.items()
+                                if k in self.run_widget_ids}
+                self.full_runs_done += 1
+                self.full_run_event.set()
+
+    def _element(self, delta) -> None:
+        element = delta.new_element
+        kind = element.WhichOneof("type")
+        el = getattr(element, kind)
+        if kind == "vega_lite_chart":
+            match = CURVE_ALT.match(el.alt)
+            if match:
+                if delta.fragment_id and delta.fragment_id != self.live_fragment:
+                    self.live_fragment = delta.fragment_id
+                    self.r.interval = self.timers.get(delta.fragment_id, (None,))[0]
+                shown = int(match.group(1))
+                if self.polling and self.run_fragments and shown != self.last_shown:
+                    self.r.redraws += 1
+                    if shown and self.r.first_epoch is None:
+                        self.r.first_epoch = time.monotonic()
+                self.last_shown = shown
+                self.r.epochs = shown
+                if self.polling:
+                    self.r.epochs_shown = max(self.r.epochs_shown, shown)
+        elif kind == "markdown" and el.body.startswith(":material/"):  # the progress line
+            self.r.queued |= QUEUED_TEXT in el.body
+            if self.polling:
+                self.r.run_ended = el.body.startswith(ENDED_PREFIXES)
+        elif kind == "exception":
+            self.r.app_errors.append(f"{el.type}: {el.message}"[:200])
+        elif kind in ("button", "download_button"):
+            self.buttons[el.id.rsplit("-", 1)[-1]] = el.id
+            self.run_widget_ids.add(el.id)
+        elif hasattr(el, "id") and "id" in el.DESCRIPTOR.fields_by_name and el.id:
+            self.run_widget_ids.add(el.id)
+            state = widget_state(kind, el)
+            if state is not None and (el.id not in self.widgets or getattr(el, "set_value", 0)):
+                self.widgets[el.id] = state
+
+    # ------------------------------------------------------------------ the user
+    async def _full_run(self, timeout: float, **rerun) -> bool:
+        """Send a full rerun and wait until a full run finishes after it."""
+        before = self.full_runs_done
+        await self.send_rerun(**rerun)
+        deadline = time.monotonic() + timeout
+        while self.full_runs_done == before and time.monotonic() < deadline:
+            self.full_run_event.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.full_run_event.wait(), deadline - time.monotonic())
+        return self.full_runs_done > before
+
+    async def run(self) -> Result:
+        r = self.r
+        await asyncio.sleep(max(self.start_at - time.monotonic(), 0.0))
+        reader = None
+        try:
+            async with connect(self.ws_url, subprotocols=[Subprotocol("streamlit")],
+                               max_size=None, open_timeout=30, close_timeout=5) as ws:
+                self.ws = ws
+                r.connected = time.monotonic()
+                reader = asyncio.create_task(self._reader())
+                loaded = await self._full_run(self.load_timeout, first=True)
+                # the first full run of a cold page may be the main script's, cut short
+                deadline = r.connected + self.load_timeout
+                while f"{PAGE}:train" not in self.buttons and time.monotonic() < deadline:
+                    if reader.done():
+                        break
+                    self.full_run_event.clear()
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(self.full_run_event.wait(), 1.0)
+                if not loaded or f"{PAGE}:train" not in self.buttons:
+                    raise RuntimeError("page did not load (no Train button)")
+                r.loaded = time.monotonic()
+                if r.loaded >= self.end_at:
+                    raise RuntimeError("page loaded after the end of the run")
+                self.polling = True
+                r.train = time.monotonic()
+                await self.send_rerun(trigger=self.buttons[f"{PAGE}:train"])
+                while time.monotonic() < self.end_at and not reader.done():
+                    await asyncio.sleep(min(0.5, max(self.end_at - time.monotonic(), 0)))
+                if reader.done():
+                    reader.result()  # raises what ended the connection
+                    raise RuntimeError("the server closed the connection")
+                r.end = time.monotonic()
+                r.timer_alive = self.live_fragment in self.timers
+                self.polling = False
+                stop = self.buttons.get(f"{PAGE}:stop")
+                if stop is not None:
+                    r.stopped = await self._full_run(self.stop_timeout, trigger=stop)
+                self._clear_timers()
+        except Exception as exc:  # noqa: BLE001 - every failure is counted and shown
+            r.error = f"{type(exc).__name__}: {exc}"[:200]
+            if r.end is None and r.train is not None:
+                r.end = time.monotonic()
+        finally:
+            self.polling = False
+            self._clear_timers()
+            if reader is not None:
+                reader.cancel()
+                with contextlib.suppress(BaseException):
+                    await reader
+        return r
+
+
+# --------------------------------------------------------------------------- the run
+async def warm_up(url: str, timeout: float = 120) -> None:
+    """One session trains until its first epoch, then stops: TensorFlow imports and the
+    first trace happen outside the measurement."""
+    now = time.monotonic()
+    session = Session(-1, url, now, now + timeout, load_timeout=90, stop_timeout=20)
+    task = asyncio.create_task(session.run())
+    while not task.done() and time.monotonic() < now + timeout:
+        if session.r.first_epoch is not None:
+            session.end_at = time.monotonic()  # stop now
+            break
+        await asyncio.sleep(0.2)
+    result = await asyncio.wait_for(task, timeout + 60)
+    if result.error:
+        print(f"warm-up: {result.error}")
+
+
+async def load(url: str, sessions: int, seconds: float, stagger: float,
+               pid: int | None, do_warm_up: bool) -> tuple[list[Result], ServerProbe, dict]:
+    if do_warm_up:
+        await warm_up(url)
+    probe = ServerProbe(pid)
+    t0 = time.monotonic()
+    end_at = t0 + stagger + seconds
+    runs = [Session(i, url, t0 + stagger * i / max(sessions, 1), end_at,
+                    load_timeout=max(60.0, seconds), stop_timeout=20)
+            for i in range(sessions)]
+    client0 = resource.getrusage(resource.RUSAGE_SELF)
+    probe.mark()
+    stop_watch = asyncio.Event()
+    watcher = asyncio.create_task(probe.watch(stop_watch, end_at + 120))
+
+    async def mark_at_end():
+        await asyncio.sleep(max(end_at - time.monotonic(), 0))
+        probe.mark()  # CPU over the load window, before the Stops
+
+    marker = asyncio.create_task(mark_at_end())
+    results = await asyncio.wait_for(asyncio.gather(*(s.run() for s in runs)),
+                                     stagger + seconds + 180)
+    await marker
+    stop_watch.set()
+    await watcher
+    client1 = resource.getrusage(resource.RUSAGE_SELF)
+    wall = end_at - t0
+    client = {"cpu_cores": (client1.ru_utime + client1.ru_stime - client0.ru_utime
+                            - client0.ru_stime) / max(time.monotonic() - t0, 1e-9),
+              "wall": wall}
+    if pid is not None:
+        with contextlib.suppress(OSError):
+            client["server_hwm_mb"] = status_mb(pid, "VmHWM")
+    return results, probe, client
+
+
+def _median(values, default=0.0):
+    return statistics.median(values) if values else default
+
+
+def report(results: list[Result], probe: ServerProbe, client: dict, seconds: float) -> None:
+    n = len(results)
+    print(f"\nLoad on the live MLP page: {n} simulated fast browsers, ?{urlencode(QUERY)}, "
+          f"polling window ~{seconds:.0f} s")
+    print("| # | load s | 1st epoch s | redraws | redraws/s | epochs | epochs/s | requests "
+          "| frag runs | early | KB recv | note |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in results:
+        load_s = f"{r.loaded - r.connected:.1f}" if r.loaded and r.connected else "-"
+        first = f"{r.first_epoch - r.train:.1f}" if r.first_epoch and r.train else "-"
+        note = r.error or ("queued, never trained" if r.queued and r.first_epoch is None
+                           else "no epoch" if r.first_epoch is None else "")
+        if r.app_errors:
+            note += f" app error: {r.app_errors[0]}"
+        if r.polling_lost:
+            since = (r.last_request or r.train) - r.train
+            note += f" polling stopped {since:.0f} s after Train"
+        if r.error is None and r.train and not r.stopped:
+            note += " (Stop not confirmed)"
+        epochs = f"{r.epochs}" if r.stopped else f">={r.epochs}"  # last chart seen
+        print(f"| {r.index} | {load_s} | {first} | {r.redraws} | {r.redraws_per_s():.2f} | "
+              f"{epochs} | {r.epochs_per_s():.1f} | {r.requests} | {r.fragment_runs} | "
+              f"{r.cut_short} | {r.bytes / 1024:.0f} | {note.strip()} |")
+    rates = [r.redraws_per_s() for r in results]
+    trained = [r for r in results if r.first_epoch is not None]
+    trained_rates = [r.redraws_per_s() for r in trained]
+    eps = [r.epochs_per_s() for r in results]
+    total_epochs = sum(r.epochs for r in results)
+    trains = [r.train for r in results if r.train]
+    ends = [r.end for r in results if r.end]
+    span = (max(ends) - min(trains)) if trains and ends else 0.0
+    errors = sum(r.error is not None for r in results)
+    never = sum(r.error is None and r.first_epoch is None for r in results)
+    queued = sum(r.error is None and r.first_epoch is None and r.queued for r in results)
+    failed = sum(r.failed for r in results)
+    firsts = [r.first_epoch - r.train for r in trained if r.train]
+    loads = [r.loaded - r.connected for r in results if r.loaded and r.connected]
+    interval = _median([r.interval for r in results if r.interval], float("nan"))
+    requests = sum(r.requests for r in results)
+    frag_runs = sum(r.fragment_runs for r in results)
+    print()
+    print(f"auto-rerun interval asked by the server: {interval:.2f} s")
+    print(f"redraws per second per session: min {min(rates, default=0):.2f}, median "
+          f"{_median(rates):.2f} (sessions that trained: min "
+          f"{min(trained_rates, default=0):.2f}, median {_median(trained_rates):.2f})")
+    print(f"epochs per second: median per session {_median(eps):.1f}, total "
+          f"{total_epochs / span if span else 0:.1f} ({total_epochs} epochs in {span:.0f} s)")
+    print(f"live-view fragment reruns: {requests} requested, {frag_runs} finished "
+          f"({frag_runs / requests if requests else 0:.0%}); runs reported finished early "
+          f"for a rerun: {sum(r.cut_short for r in results)}; reruns of other polling "
+          f"fragments: {sum(r.other_requests for r in results)}")
+    print(f"page load median {_median(loads, float('nan')):.1f} s; Train to first plotted "
+          f"epoch median {_median(firsts, float('nan')):.1f} s, max "
+          f"{max(firsts, default=float('nan')):.1f} s")
+    print(f"failed: {failed} of {n} ({errors} refused or errored, {never} never got a first "
+          f"epoch, {queued} of them still queued for a training slot); "
+          f"{sum(r.polling_lost for r in results)} sessions were not polling at the end "
+          f"although their run was still active (no auto_rerun after the last full rerun)")
+    hwm = client.get("server_hwm_mb", float("nan"))
+    others = max(probe.machine_cores() - probe.cores() - client["cpu_cores"], 0)
+    print(f"server: {probe.cores():.2f} CPU cores busy over the {client['wall']:.0f} s load, "
+          f"peak RSS {probe.peak_rss:.0f} MB (VmHWM {hwm:.0f} MB); this client used "
+          f"{client['cpu_cores']:.2f} cores; the whole machine ({os.cpu_count()} cores) was "
+          f"busy {probe.machine_cores():.2f} cores, so other processes took ~{others:.2f}")
+    print(f"sessions={n} redraws_min={min(rates, default=0):.2f} "
+          f"redraws_median={_median(rates):.2f} epochs_per_s_median={_median(eps):.1f} "
+          f"failed={failed} cpu_cores={probe.cores():.2f} rss_mb={probe.peak_rss:.0f} "
+          f"epochs_per_s_total={total_epochs / span if span else 0:.1f} errors={errors} "
+          f"queued={queued} polling_lost={sum(r.polling_lost for r in results)}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, required=True)
+    parser.add_argument("--seconds", type=float, default=30.0,
+                        help="how long every session polls after the last one started")
+    parser.add_argument("--stagger", type=float, default=2.0,
+                        help="sessions start evenly over this many seconds")
+    parser.add_argument("--url", help="an app already running on 127.0.0.1 (default: start "
+                                      "one with tests.browser.harness.streamlit_server)")
+    parser.add_argument("--no-warm-up", action="store_true",
+                        help="skip the warm-up session (TensorFlow import, first trace)")
+    parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="environment of the started server, e.g. DL_MAX_ACTIVE_RUNS=30")
+    args = parser.parse_args(argv)
+    if not 1 <= args.sessions <= 200 or not 0 < args.seconds <= 600:
+        parser.error("--sessions must be 1..200 and --seconds 0..600")
+
+    def run(url: str) -> None:
+        host = urlsplit(url).hostname
+        if host not in ("127.0.0.1", "localhost"):
+            raise SystemExit(f"refusing to load {host}: this benchmark talks to 127.0.0.1 only")
+        url = url.rstrip("/").replace("://localhost", "://127.0.0.1")
+        pid = server_pid(urlsplit(url).port or 80)
+        if pid is None:
+            print("note: the server process is not visible here; no CPU or RSS figures")
+        results, probe, client = asyncio.run(
+            load(url, args.sessions, args.seconds, args.stagger, pid, not args.no_warm_up))
+        report(results, probe, client, args.seconds)
+
+    if args.url:
+        if args.server_env:
+            parser.error("--server-env only applies to a server this benchmark starts")
+        run(args.url)
+        return
+    from tests.browser.harness import streamlit_server
+
+    env = dict(item.split("=", 1) for item in args.server_env)
+    with streamlit_server(env) as url:
+        run(url)
+
+
+if __name__ == "__main__":
+    main()
