@@ -12,7 +12,7 @@ draws them.
 from __future__ import annotations
 
 TRAIN, VALIDATION, BASELINE = "#1f77b4", "#ff7f0e", "#7f7f7f"
-SERIES = ("training", "validation", "logistic regression (validation)")
+SERIES = ("training", "validation", "logistic regression")  # the last on validation data
 MARKERS_UP_TO = 30  # epochs
 METRICS = {  # metric -> (title, training field, validation field, axis format)
     "loss": ("Loss (cross-entropy)", "loss", "val_loss", ""),
@@ -50,10 +50,12 @@ def curve_spec(metric: str, target_epochs: int) -> dict:
     y_scale = {"domain": [0, 1.02]} if metric == "accuracy" else {"zero": True}
     colour = {"field": "series", "type": "nominal", "title": None,
               "scale": {"domain": list(SERIES), "range": [TRAIN, VALIDATION, BASELINE]},
-              "legend": {"orient": "bottom", "direction": "horizontal", "labelLimit": 260}}
+              "legend": {"orient": "bottom", "direction": "horizontal", "columns": 2,
+                         "labelLimit": 160}}  # two columns fit a phone
     value = {"field": "value", "type": "quantitative", "axis": y_axis, "scale": y_scale}
     return {
         "height": 260,
+        "padding": {"left": 5, "top": 5, "right": 16, "bottom": 5},  # room for the last tick
         "title": {"text": title, "fontSize": 13},
         "layer": [
             {"data": {"name": "curves"}, "mark": {"type": "line", "strokeWidth": 1.8},

@@ -25,7 +25,7 @@ def batch_losses(losses, epoch: int, batch: int, batches: int) -> go.Figure:
     fig.add_annotation(x=batch, y=1, yref="paper", text=f"NaN at batch {batch}",
                        showarrow=False, yanchor="bottom", font=dict(color=NEGATIVE))
     fig.update_xaxes(title_text=f"batch of epoch {epoch} (of {batches})",
-                     range=[0.5, max(batch, 2) + 0.5])
+                     range=[0.5, max(batch, 2) + 0.5], dtick=1 if batch <= 20 else None)
     fig.update_yaxes(title_text="loss (log scale)", type="log", exponentformat="power")
     fig.update_layout(height=260, margin=_MARGIN, showlegend=False,
                       title=f"Where it diverged: the loss of each batch of epoch {epoch}")
@@ -103,7 +103,7 @@ def network_diagram(layer_sizes: list[int], kernels: list[np.ndarray] | None = N
         for colour, name in ((POSITIVE, "positive weight"), (NEGATIVE, "negative weight")):
             fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=name,
                                      line=dict(color=colour, width=3)))
-    names = ["input"] + [f"hidden {i}" for i in range(1, last)] + ["output (digit)"]
+    names = ["input"] + [f"hidden {i}" for i in range(1, last)] + ["output"]
     fig.update_xaxes(tickvals=list(range(len(layer_sizes))), ticktext=names, showgrid=False,
                      zeroline=False, range=[-0.3, last + 0.4])
     fig.update_yaxes(visible=False, range=[-1.3, 1.1])

@@ -101,6 +101,8 @@ class BackgroundRun:
         self._test_probs = previous.test_probabilities if previous else None
         self._kernels: dict = dict(previous.kernels) if previous else {}
         self._started = self._ended = None
+        self._clock = 0.0  # seconds spent building or training (not paused, not queued)
+        self._clock_since: float | None = None  # when the current stretch began
         self._submitted = False
         self._next_due = 0.0  # monotonic time of the next epoch (the pause between epochs)
         self.cpu_seconds = 0.0  # work done in turns: the scheduler's fairness measure
@@ -172,7 +174,7 @@ class BackgroundRun:
             return RunSnapshot(
                 status=self._status, message=self._message, history=tuple(self._history),
                 target_epochs=self.epochs,
-                elapsed_seconds=(end - self._started) if self._started else 0.0,
+                elapsed_seconds=self._clock_seconds(end),
                 lr_changes=tuple(self._lr_changes), test_probabilities=self._test_probs,
                 kernels=dict(self._kernels), pause_requested=self._paused,
                 first_epoch=self._first_epoch, divergence=self._divergence,
@@ -185,7 +187,7 @@ class BackgroundRun:
             trained = len(self._history) - (self._first_epoch - 1)
             if self._paused or self._ended is not None or not self._started:
                 return None if self._ended is None else 0.0
-            per_epoch = (time.monotonic() - self._started) / trained if trained else 2.0
+            per_epoch = self._clock_seconds(time.monotonic()) / trained if trained else 2.0
             return max(self.epochs - len(self._history), 0) * per_epoch
 
     # ---------------------------------------------------------------- scheduling
@@ -204,7 +206,8 @@ class BackgroundRun:
     def admit(self) -> None:
         """Called by the scheduler when the run leaves the queue."""
         with self._cond:
-            self._status, self._started = "starting", time.monotonic()
+            self._started = time.monotonic()
+            self._set_status_locked("starting")
 
     def end_unstarted(self) -> bool:
         """Called for a queued run: end it if it was stopped or left idle. True if ended."""
@@ -245,7 +248,8 @@ class BackgroundRun:
             trainer = self._make_trainer()
         with self._cond:
             self.trainer = trainer
-            self._status = "paused" if self._paused and not self._steps_requested else "running"
+            self._set_status_locked("paused" if self._paused and not self._steps_requested
+                                    else "running")
 
     def _epoch_allowed(self) -> bool:
         """Apply a stop, the idle timeout or a pending rate. False when no epoch is due."""
@@ -257,13 +261,13 @@ class BackgroundRun:
                 return self._finish_locked(
                     "stopped", f"stopped after {idle:.0f} s without anyone watching")
             if self._paused and not self._steps_requested:
-                self._status = "paused"
+                self._set_status_locked("paused")
                 return False
             if time.monotonic() < self._next_due:
                 return False
             if self._steps_requested:
                 self._steps_requested -= 1
-            self._status = "running"
+            self._set_status_locked("running")
             if self._pending_lr is not None:
                 if self._pending_lr != self.trainer.learning_rate:
                     self.trainer.set_learning_rate(self._pending_lr)
@@ -279,7 +283,18 @@ class BackgroundRun:
             self._kernels = kernels
             self._next_due = time.monotonic() + self.epoch_delay
             if self._paused and not self._steps_requested:
-                self._status = "paused"
+                self._set_status_locked("paused")
+
+    def _set_status_locked(self, status: str) -> None:
+        """Change the status; the clock runs only while building or training."""
+        now = time.monotonic()
+        if self._clock_since is not None:
+            self._clock += now - self._clock_since
+        self._clock_since = now if status in ("starting", "running") else None
+        self._status = status
+
+    def _clock_seconds(self, now: float) -> float:
+        return self._clock + (now - self._clock_since if self._clock_since is not None else 0.0)
 
     def _fail(self, exc: Exception) -> None:
         from dl_core.training import TrainingDiverged  # TensorFlow is loaded by now
@@ -295,7 +310,8 @@ class BackgroundRun:
             self._finish_locked(status, message)
 
     def _finish_locked(self, status: str, message: str) -> bool:
-        self._status, self._message = status, message
+        self._set_status_locked(status)
+        self._message = message
         self._ended = time.monotonic()
         self._started = self._started or self._ended
         self._make_trainer = self._continues = None  # nothing of the run's config is kept

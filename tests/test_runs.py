@@ -282,3 +282,17 @@ def test_a_pause_between_epochs_shows_as_paused():
     assert len(run.snapshot().history) == 1
     run.stop()
     assert run.join(5)
+
+
+def test_elapsed_time_does_not_count_pauses():
+    run = BackgroundRun(lambda: FakeTrainer(delay=0.01), epochs=10_000).start()
+    wait_for(lambda: len(run.snapshot().history) >= 3)
+    run.pause()
+    wait_for(lambda: run.snapshot().status == "paused")
+    before = run.snapshot()
+    time.sleep(0.5)
+    after = run.snapshot()
+    assert after.elapsed_seconds == before.elapsed_seconds  # the clock stands still
+    assert after.epochs_per_second == before.epochs_per_second
+    run.stop()
+    assert run.join(5)

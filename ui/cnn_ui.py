@@ -44,10 +44,12 @@ def pick_input(page: str, split: DigitsSplit, snap) -> tuple[np.ndarray | None, 
         wrong = mistakes(split.y_test, snap.test_probabilities) if snap and snap.history else []
         if not wrong:
             return None, "Train first: the model's mistakes on test digits are listed here."
-        m = st.selectbox("Misclassified test digit", wrong, key=f"{page}:mistake",
-                         format_func=lambda m: f"#{m.index}: a {m.true_label} read as "
-                                               f"{m.predicted_label} ({m.confidence:.0%})")
-        index = m.index
+        by_index = {m.index: m for m in wrong}  # options are plain ints: a Mistake holds
+        index = st.selectbox(  # an array, which Streamlit's == on options cannot compare
+            "Misclassified test digit", list(by_index), key=f"{page}:mistake",
+            format_func=lambda i: f"#{i}: a {by_index[i].true_label} read as "
+                                  f"{by_index[i].predicted_label} "
+                                  f"({by_index[i].confidence:.0%})")
     elif source == "Draw":
         return _drawing(page, split.pixel_max)
     else:

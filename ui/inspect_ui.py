@@ -78,17 +78,14 @@ def _summary(page: str, config: Config, snap: RunSnapshot | None,
     total = sum(r["parameters"] for r in rows)
     whose = f"{shown.name}'s network" if shown else "The network of the settings on screen " \
                                                      "(untrained)"
-    if config.model.architecture == "mlp":
-        left, right = st.columns([3, 2])
+    if config.model.architecture == "mlp":  # the diagram above the table: both need width
         sizes = [64, *config.model.hidden_units, 10]
-        left.plotly_chart(_diagram(page, sizes, snap, shown), config={"displaylogo": False})
+        st.plotly_chart(_diagram(page, sizes, snap, shown), config={"displaylogo": False})
         if not (snap and snap.kernels):
-            left.caption("Edges appear once the network has trained for an epoch.")
-    else:
-        right = st.container()
-    right.markdown(f"{whose[:1].upper() + whose[1:]}: **{total:,} trainable parameters** in "
-                   f"{len(rows)} layers.")
-    right.dataframe(rows, hide_index=True)
+            st.caption("Edges appear once the network has trained for an epoch.")
+    st.markdown(f"{whose[:1].upper() + whose[1:]}: **{total:,} trainable parameters** in "
+                f"{len(rows)} Keras layers (activations count as layers).")
+    st.dataframe(rows, hide_index=True)
 
 
 def _confusion(config: Config, snap: RunSnapshot | None) -> None:

@@ -75,7 +75,8 @@ def _share(config: Config) -> None:
     base = st.context.url or ""
     st.markdown("This link opens the page with every setting, the seed included:")
     st.code(f"{base}?{urlencode(to_query_params(config))}", language=None, wrap_lines=True)
-    st.caption("Copy it with the button at the top right of the box.")
+    st.caption("Select it and copy, or use the copy icon at the top right of the box "
+               "(it shows when you point at the box).")
 
 
 def run_banner(page: str, config: Config | None) -> None:
@@ -87,7 +88,10 @@ def run_banner(page: str, config: Config | None) -> None:
     shown = state.shown
     if shown is None:
         return
-    st.caption(f"Results of **{shown.name}**: {describe(shown.config)}")
+    snap = shown.snapshot()
+    changed = (f" (learning rate changed {len(snap.lr_changes)} times during the run: see the "
+               "marks on the curves)" if snap.lr_changes else "")
+    st.caption(f"Results of **{shown.name}**: {describe(shown.config)}{changed}")
     if config is None or shown.snapshot().active:
         return
     changes = differences(shown.config, config)
@@ -233,21 +237,27 @@ def _metrics(snap: RunSnapshot | None, baseline: dict | None) -> None:
     def change(attr, scale=1.0):
         return (getattr(last, attr) - getattr(prev, attr)) * scale if prev else None
 
-    def delta(value, suffix=""):
-        return None if value is None else _signed(value) + suffix
+    def delta(value, suffix="", digits=2):
+        return None if value is None else _signed(value, digits) + suffix
 
-    def colour(value, normal):  # grey when nothing changed: no arrow of the wrong colour
+    def colour(value, normal):  # grey when nothing changed
         return "off" if value == 0 else normal
+
+    def arrow(value):
+        return "off" if value == 0 else "auto"
 
     loss, val_loss, accuracy = change("loss"), change("val_loss"), change("val_accuracy", 100)
     row.metric("Training loss", f"{last.loss:.4g}" if last else "-", delta(loss),
-               delta_color=colour(loss, "inverse"), width="content",
+               delta_color=colour(loss, "inverse"), delta_arrow=arrow(loss), width="content",
                help="Cross-entropy on the training images (plus any L1/L2 penalty); the "
                     "change is since the previous epoch.")
     row.metric("Validation loss", f"{last.val_loss:.4g}" if last else "-", delta(val_loss),
-               delta_color=colour(val_loss, "inverse"), width="content")
+               delta_color=colour(val_loss, "inverse"), delta_arrow=arrow(val_loss),
+               width="content")
     row.metric("Validation accuracy", f"{last.val_accuracy:.1%}" if last else "-",
-               delta(accuracy, " pts"), delta_color=colour(accuracy, "normal"),
+               None if accuracy is None else
+               ("±0" if accuracy == 0 else f"{accuracy:+.1f}") + " pts",
+               delta_color=colour(accuracy, "normal"), delta_arrow=arrow(accuracy),
                width="content")
     if baseline:
         row.metric("Logistic regression", f"{baseline['val_accuracy']:.1%}", width="content",

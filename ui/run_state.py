@@ -106,6 +106,7 @@ def on_step(page: str, config: Config) -> None:
     shown = state.shown
     if shown is not None and shown.snapshot().active:
         shown.run.step()
+        state.notice = None  # a notice about how this run began is no longer news
         return
     reason = _why_not_continue(shown, config)
     started = _start(page, config, paused=True, continues=None if reason else shown)
