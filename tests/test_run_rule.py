@@ -239,3 +239,19 @@ def test_a_diverged_cnn_shows_a_message_not_nan_maps():
     at.run()
     assert not at.exception, at.exception
     assert "diverged, so its weights are no longer numbers" in texts(at.warning)
+
+
+def test_leaving_the_mistake_input_does_not_crash_the_cnn_page():
+    """Seen in Chromium: Mistake, then Draw or Test digit, raised 'truth value of an array
+    is ambiguous' (the options held NumPy arrays)."""
+    at = AppTest.from_file(APP, default_timeout=180)
+    for key, value in {"epochs": "2", "epoch_delay_ms": "0"}.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("pages/2_cnn.py").run()
+    at.button(key="cnn:train").click().run()
+    assert at.session_state["cnn:state"].shown.run.join(120)
+    at.run()
+    for source in ("Mistake", "Test digit", "Mistake", "Draw"):
+        at.get("button_group")[0].set_value(source).run()
+        assert not at.exception, (source, at.exception)
