@@ -300,7 +300,7 @@ class BackgroundRun:
         from dl_core.training import TrainingDiverged  # TensorFlow is loaded by now
 
         if isinstance(exc, TrainingDiverged):
-            self._divergence = exc
+            self._divergence = exc.with_traceback(None)  # its frames would hold the model
             self._finish("diverged", str(exc))
         else:
             self._finish("failed", f"training failed: {type(exc).__name__}: {exc}")
