@@ -14,16 +14,15 @@ import time
 
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.browser.harness import (CURVE_EPOCHS_JS, chromium, curve_epochs, streamlit_server,
-                                   wait_ready)
+from tests.browser.harness import (CURVE_EPOCHS_JS, button, chromium, curve_epochs,
+                                   streamlit_server, wait_ready)
 
 
 def one_run(browser, url: str, query: str) -> dict:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{url}/mlp?{query}")
     wait_ready(page)
-    train = page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train",
-                                                                     exact=True)
+    train = button(page, "Train")
     train.click()  # returns once the click is dispatched (after actionability checks)
     start = time.perf_counter()
     # Record, inside the page, every time the plotted epoch count changes (a redraw).
@@ -47,8 +46,7 @@ def one_run(browser, url: str, query: str) -> dict:
     redraws = page.evaluate("() => window.__redraws")
     t0 = redraws[0][0] if redraws else 0
     window = [t for t, _ in redraws if t - t0 <= 2000]
-    stop = page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop",
-                                                                   exact=True)
+    stop = button(page, "Stop")
     try:  # stop the run so it does not compete with the next one
         stop.click(timeout=2000)
         page.wait_for_timeout(500)

@@ -1,10 +1,6 @@
 """Backpropagation step by step: one SGD step of a tiny NumPy network, with real numbers."""
 
 import numpy as np
-# Plotly reads sys.modules["pandas"] without waiting for an import in progress; TensorFlow
-# imports pandas, so a session building a chart while another session's first TensorFlow
-# import ran saw a half-initialized pandas (AttributeError). This import waits for it.
-import pandas  # noqa: F401
 import streamlit as st
 
 from ui.streamlit_fixes import ensure_app_navigation

@@ -23,7 +23,7 @@ from dl_core.runs import RunSnapshot
 from dl_core.training import collapse_warning
 from ui import run_state
 from ui.polling import LOAD
-from ui.run_state import ShownRun, current_run, page_state  # noqa: F401 - re-exported
+from ui.run_state import page_state
 
 STATUS_LABELS = {
     "queued": ":material/hourglass_empty: waiting for a free slot",

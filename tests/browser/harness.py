@@ -79,6 +79,23 @@ def chromium():
             browser.close()
 
 
+def wait_until(predicate, timeout=60.0, interval=0.1):
+    """Poll ``predicate`` until it returns something true (returned); fail after timeout."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s")
+
+
+def button(page, name):
+    """A button of the page itself (Streamlit's own status bar has a Stop button too)."""
+    return page.get_by_test_id("stMainBlockContainer").get_by_role("button", name=name,
+                                                                     exact=True)
+
+
 def wait_ready(page, timeout: float = 120) -> None:
     """Wait until the app has rendered and its script run has ended."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
@@ -86,13 +103,6 @@ def wait_ready(page, timeout: float = 120) -> None:
         "() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
         " return a && a.getAttribute('data-test-script-state') === 'notRunning'; }",
         timeout=timeout * 1000)
-
-
-def plot_point_counts(page) -> list[int]:
-    """Number of x values of the first trace of every Plotly chart on the page."""
-    return page.evaluate(
-        "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
-        ".map(e => (e.data && e.data[0] && e.data[0].x) ? e.data[0].x.length : 0)")
 
 
 # The live curves are Vega-Lite charts whose accessible name says how much they plot

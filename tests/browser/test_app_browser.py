@@ -1,20 +1,9 @@
 """What a person does in a real browser: open pages, press Train, watch, press Stop."""
 
-import time
 
-from tests.browser.harness import curve_epochs, error_count, plot_point_counts, wait_ready
+from tests.browser.harness import button, curve_epochs, error_count, wait_ready, wait_until
 
 PAGES = ["Train an MLP", "CNN feature maps", "Backprop step by step"]
-
-
-def wait_until(predicate, timeout=60.0, interval=0.1):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s")
 
 
 def test_home_and_every_page_open_without_errors(page, app_url):
@@ -28,12 +17,6 @@ def test_home_and_every_page_open_without_errors(page, app_url):
         wait_ready(page)
         assert error_count(page) == 0, f"error on {title}"
         assert page.get_by_role("heading").first.is_visible()
-
-
-def button(page, name):
-    """A button of the page itself (Streamlit's own status bar has a Stop button too)."""
-    return page.get_by_test_id("stMainBlockContainer").get_by_role("button", name=name,
-                                                                     exact=True)
 
 
 def _sidebar_slider(page, label):

@@ -2,11 +2,10 @@
 what is drawn and shown, and narrow screens (800 px with the sidebar open, a 390 px phone)."""
 
 import statistics
-import time
 
 import pytest
 
-from tests.browser.harness import error_count, wait_ready
+from tests.browser.harness import error_count, wait_ready, wait_until
 
 # The canvas component renders in an open shadow root: Playwright's CSS locators pierce it,
 # document.querySelector does not, hence this walk for in-page scripts.
@@ -34,16 +33,6 @@ MAP_SIZES_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
     const cells = L.xaxis.range[1] - L.xaxis.range[0];
     const mapCells = L.annotations[1].x - L.annotations[0].x - 1;
     return [{title: t, px: L.xaxis._length / cells * mapCells}]; })"""
-
-
-def wait_until(predicate, timeout=60.0, interval=0.1):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s")
 
 
 @pytest.fixture

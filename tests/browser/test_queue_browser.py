@@ -1,7 +1,6 @@
 """A run past the server's capacity waits in line, says so, and starts by itself."""
 
-from tests.browser.harness import curve_epochs, streamlit_server, wait_ready
-from tests.browser.test_app_browser import button, wait_until
+from tests.browser.harness import button, curve_epochs, streamlit_server, wait_ready, wait_until
 
 
 def test_a_queued_run_starts_by_itself_when_the_other_ends(browser):
