@@ -1,4 +1,5 @@
-"""Evaluation figures from predicted probabilities (scikit-learn), and a classic baseline.
+"""Evaluation figures from predicted probabilities (scikit-learn), a classic baseline, and
+the collapse check on a run's history.
 
 No TensorFlow here: everything works on NumPy arrays of labels and probabilities.
 """
@@ -66,3 +67,37 @@ def logistic_baseline(split: DigitsSplit, seed: int = 0) -> dict[str, float]:
         "val_loss": float(log_loss(split.y_val, val_probs, labels=np.arange(NUM_CLASSES))),
         "test_accuracy": float(clf.score(split.x_test / split.pixel_max, split.y_test)),
     }
+
+
+CHANCE_ACCURACY = 1 / NUM_CLASSES
+
+
+def collapse_warning(history, lr_changes=(), chance: float = CHANCE_ACCURACY) -> str | None:
+    """Say so when a run that had learned falls apart while the loss stays finite.
+
+    A collapse is validation accuracy back near chance after it had passed 50%, or a
+    training loss several times its best. Returns a sentence naming what happened, the
+    likely cause (the last learning-rate change before it) and what to try; else None.
+    """
+    if len(history) < 2:
+        return None
+    last = history[-1]
+    best_acc = max(history, key=lambda s: s.val_accuracy)
+    best_loss = min(history, key=lambda s: s.loss)
+    if best_acc.val_accuracy >= 0.5 and last.val_accuracy <= chance + 0.1:
+        what = (f"validation accuracy fell from {best_acc.val_accuracy:.1%} (epoch "
+                f"{best_acc.epoch}) to {last.val_accuracy:.1%}, about chance ({chance:.0%})")
+        since = best_acc.epoch
+    elif last.loss > 5 * best_loss.loss and last.epoch > best_loss.epoch:
+        what = (f"training loss rose to {last.loss:.3g}, {last.loss / best_loss.loss:.0f} "
+                f"times its best ({best_loss.loss:.3g} at epoch {best_loss.epoch})")
+        since = best_loss.epoch
+    else:
+        return None
+    rate = last.learning_rate
+    cause = [c for c in lr_changes if c[0] > since - 1]
+    because = (f" after the learning rate went to {cause[-1][1]:g} at epoch {cause[-1][0]}"
+               if cause else f" at learning rate {rate:g}")
+    return (f"Training collapsed: {what}{because}. The steps are too large: the weights jumped "
+            f"out of the region they had found. Lower the learning rate (try {rate / 10:g}), "
+            "or press Train to start again.")

@@ -122,7 +122,7 @@ def test_divergence_says_which_batch_and_keeps_the_losses_before_it():
 
 def test_collapse_is_detected_after_a_learning_rate_jump():
     """The issue's case: default network on SGD, then the learning rate raised to 10."""
-    from dl_core.training import collapse_warning
+    from dl_core.metrics import collapse_warning
 
     trainer = Trainer(Config().replace(optimizer="sgd", learning_rate=0.1, seed=0))
     for _ in range(5):
@@ -146,7 +146,7 @@ def _stats(epoch, loss, val_accuracy, lr=0.01):
 
 
 def test_collapse_rules():
-    from dl_core.training import collapse_warning
+    from dl_core.metrics import collapse_warning
 
     healthy = [_stats(i, 1 / i, 0.5 + i / 30) for i in range(1, 10)]
     assert collapse_warning(healthy) is None

@@ -20,7 +20,7 @@ from dl_core.config import Config, describe, differences, to_query_params
 from dl_core.live_charts import curve_chart
 from dl_core.plots import batch_losses
 from dl_core.runs import RunSnapshot
-from dl_core.training import collapse_warning
+from dl_core.metrics import collapse_warning
 from ui import run_state
 from ui.polling import LOAD
 from ui.run_state import page_state
