@@ -3,12 +3,9 @@
 No Streamlit here. A :class:`BackgroundRun` is a state machine (build the Trainer, train
 one epoch, wait, ...) that never touches the UI: it appends each epoch's stats to a
 lock-protected history and obeys pause / resume / step / stop and a pending learning rate.
-The process-wide :class:`Scheduler` runs the turns of every admitted run on
-``TRAINING_WORKERS`` threads (the number of cores by default), always giving the next turn
-to the ready run that has used the least CPU time so far: a heavy CNN cannot starve a
-light MLP, and the number of threads does not grow with the number of users. At most
-``MAX_ACTIVE_RUNS`` runs are admitted at once; the others wait in a FIFO queue (with a
-position and an estimate), and start by themselves. Nobody is turned away.
+Every run of the process is handed to one :class:`~dl_core.scheduler.Scheduler`
+(:func:`default_scheduler`), which runs its turns on a few worker threads and queues runs
+past its capacity.
 
 Every run is bounded: an epoch limit and an idle timeout (no ``touch()`` from a viewer for
 ``idle_timeout`` seconds stops it, queued or not).
@@ -16,18 +13,16 @@ Every run is bounded: an epoch limit and an idle timeout (no ``touch()`` from a 
 
 from __future__ import annotations
 
-import itertools
 import os
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-TRAINING_WORKERS = int(os.environ.get("DL_TRAINING_WORKERS", str(os.cpu_count() or 2)))
-MAX_ACTIVE_RUNS = int(os.environ.get("DL_MAX_ACTIVE_RUNS", "32"))
+from dl_core.scheduler import Scheduler
+
 IDLE_TIMEOUT_SECONDS = float(os.environ.get("DL_IDLE_TIMEOUT_SECONDS", "60"))
 
 ACTIVE_STATES = ("queued", "starting", "running", "paused")
@@ -73,14 +68,11 @@ class BackgroundRun:
     over.
     """
 
-    _ids = itertools.count(1)
-
     def __init__(self, make_trainer: Callable, epochs: int, epoch_delay: float = 0.0,
                  idle_timeout: float = IDLE_TIMEOUT_SECONDS,
-                 continues: "BackgroundRun | None" = None, scheduler: "Scheduler | None" = None):
+                 continues: "BackgroundRun | None" = None, scheduler: Scheduler | None = None):
         if continues is not None and (continues.trainer is None or continues.is_alive()):
             raise ValueError("only an ended run that built its model can be continued")
-        self.id = next(self._ids)
         self._make_trainer = make_trainer
         self._continues = continues
         self._scheduler = scheduler
@@ -317,114 +309,6 @@ class BackgroundRun:
         self._make_trainer = self._continues = None  # nothing of the run's config is kept
         self._cond.notify_all()
         return False
-
-
-class Scheduler:
-    """Runs the turns of admitted runs on ``workers`` threads; queues past ``max_active``.
-
-    The next turn goes to the ready run with the least ``cpu_seconds`` (a run admitted late
-    starts level with the least-served one), so every run gets an equal share of the CPU
-    whatever its size. Threads are started lazily, never more than ``workers``.
-    """
-
-    def __init__(self, workers: int = TRAINING_WORKERS, max_active: int = MAX_ACTIVE_RUNS):
-        self.workers, self.max_active = max(1, workers), max(1, max_active)
-        self._cond = threading.Condition()
-        self._active: list[BackgroundRun] = []
-        self._queue: deque[BackgroundRun] = deque()
-        self._busy: set[int] = set()
-        self._threads: list[threading.Thread] = []
-
-    def submit(self, run: BackgroundRun) -> None:
-        with self._cond:
-            self._queue.append(run)
-            self._admit_locked()
-            if len(self._threads) < self.workers:
-                thread = threading.Thread(target=self._work, daemon=True,
-                                          name=f"training-worker-{len(self._threads) + 1}")
-                self._threads.append(thread)
-                thread.start()
-            self._cond.notify_all()
-
-    def wake(self) -> None:
-        with self._cond:
-            self._cond.notify_all()
-
-    def counts(self) -> tuple[int, int]:
-        """(admitted runs that have not ended, queued runs)."""
-        with self._cond:
-            active = list(self._active)
-            queued = len(self._queue)
-        return sum(r.is_alive() for r in active), queued
-
-    def stop_all(self, timeout: float = 10.0) -> bool:
-        """Stop every admitted and queued run and wait for them to end (tests, shutdown)."""
-        with self._cond:
-            runs = [*self._active, *self._queue]
-        for run in runs:
-            run.stop()
-        return all(run.join(timeout) for run in runs)
-
-    def queue_info(self, run: BackgroundRun) -> tuple[int, float | None]:
-        """(1-based queue position, estimated seconds until it starts) or (0, None)."""
-        with self._cond:
-            if run not in self._queue:
-                return 0, None
-            position = self._queue.index(run) + 1
-            active = list(self._active)
-        left = sorted(t for t in (r.seconds_left() for r in active) if t is not None)
-        free_now = self.max_active - len(active)
-        if position <= free_now:
-            return position, 0.0
-        k = position - free_now  # the k-th run to end lets this one in
-        return position, (left[k - 1] if k <= len(left) else None)
-
-    def _admit_locked(self) -> None:
-        while self._queue and len(self._active) < self.max_active:
-            run = self._queue.popleft()
-            if run.end_unstarted():
-                continue
-            run.admit()
-            self._active.append(run)
-
-    def _purge_queue_locked(self) -> None:
-        for run in [r for r in self._queue if r.end_unstarted()]:
-            self._queue.remove(run)
-
-    def _pick_locked(self) -> tuple[BackgroundRun | None, float]:
-        """The ready run with the least CPU time, or (None, seconds to wait)."""
-        now, best, wait = time.monotonic(), None, 1.0
-        for run in self._active:
-            if run.id in self._busy:
-                continue
-            due = run.wants_turn(now)
-            if due is None:
-                continue
-            if due <= 0 and (best is None or run.cpu_seconds < best.cpu_seconds):
-                best = run
-            elif due > 0:
-                wait = min(wait, due)
-        return best, wait
-
-    def _work(self) -> None:
-        while True:
-            with self._cond:
-                self._purge_queue_locked()
-                run, wait = self._pick_locked()
-                if run is None:
-                    self._cond.wait(timeout=max(wait, 0.002))
-                    continue
-                self._busy.add(run.id)
-                if not run.leveled:  # a newcomer starts level with the least served
-                    others = [r.cpu_seconds for r in self._active if r.leveled]
-                    run.cpu_seconds, run.leveled = min(others, default=0.0), True
-            ended = run.turn()
-            with self._cond:
-                self._busy.discard(run.id)
-                if ended:
-                    self._active.remove(run)
-                    self._admit_locked()
-                self._cond.notify_all()
 
 
 _default: Scheduler | None = None
