@@ -19,18 +19,16 @@ import argparse
 import ctypes
 import gc
 import json
+import os
 import time
 
+from bench.procstats import status_mb
 from dl_core.config import Config
 
 
 def rss_mb() -> float:
     """Resident set size of this process in MB, from /proc (Linux)."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS in /proc/self/status")
+    return status_mb(os.getpid(), "VmRSS")
 
 
 def tf_function_count() -> int:
