@@ -60,11 +60,12 @@ def _diagram(page: str, sizes: list[int], snap: RunSnapshot | None, shown: Shown
     Building one takes ~20 ms of Plotly object validation under the GIL: with many
     sessions it was half of the server's Python time (bench/load.py with py-spy)."""
     key = (shown.number if shown else 0, len(snap.history) if snap else 0, tuple(sizes))
-    cached = st.session_state.get(f"{page}:diagram")
-    fresh = cached and (cached[0] == key or (snap and snap.active and
-                                             time.monotonic() - cached[1] < DIAGRAM_SECONDS
-                                             and cached[0][0] == key[0]))
-    if not fresh:
+    cached = st.session_state.get(f"{page}:diagram")  # (key, built at, figure)
+    same = cached is not None and cached[0] == key
+    recent_of_this_training_run = (cached is not None and snap is not None and snap.active
+                                   and cached[0][0] == key[0]
+                                   and time.monotonic() - cached[1] < DIAGRAM_SECONDS)
+    if not (same or recent_of_this_training_run):
         kernels = list(snap.kernels.values()) if snap and snap.kernels else None
         cached = (key, time.monotonic(), plots.network_diagram(sizes, kernels))
         st.session_state[f"{page}:diagram"] = cached

@@ -92,7 +92,7 @@ def run_banner(page: str, config: Config | None) -> None:
     changed = (f" (learning rate changed {len(snap.lr_changes)} times during the run: see the "
                "marks on the curves)" if snap.lr_changes else "")
     st.caption(f"Results of **{shown.name}**: {describe(shown.config)}{changed}")
-    if config is None or shown.snapshot().active:
+    if config is None or snap.active:
         return
     changes = differences(shown.config, config)
     if not changes:

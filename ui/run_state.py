@@ -85,7 +85,7 @@ def _start(page: str, config: Config, paused: bool, continues: ShownRun | None =
     run = BackgroundRun(lambda: _make_trainer(config), epochs=epochs,
                         epoch_delay=t.epoch_delay_ms / 1000,
                         continues=continues.run if continues else None)
-    if continues is not None and continues.run.trainer.learning_rate != t.learning_rate:
+    if continues is not None:  # the run applies it only if it differs from the model's
         run.set_learning_rate(t.learning_rate)
     run.start(paused=paused)  # it may wait in the server's queue; the page says so
     if continues is None:
