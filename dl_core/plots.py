@@ -356,3 +356,32 @@ def top_predictions(top: list[tuple[int, float]]) -> go.Figure:
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(height=180, margin=dict(l=5, r=5, t=35, b=5), title="Top 3 predictions")
     return fig
+
+
+def channel_sums_waterfall(step, shown: int) -> go.Figure:
+    """A waterfall: each input channel's patch · kernel, then the bias, add up to the cell.
+
+    ``step`` is a :class:`dl_core.inspect.ConvolutionStep`; ``shown`` the channel whose
+    grids the page shows (pointed at)."""
+    sums = [float(v) for v in step.channel_sums]
+    labels = [f"ch {i}" for i in range(len(sums))] + ["bias", "z"]
+    values = sums + [step.bias, step.total]
+    fig = go.Figure(go.Waterfall(
+        x=labels, y=values, measure=["relative"] * (len(sums) + 1) + ["total"],
+        text=[f"{v:+.3f}" for v in values[:-1]] + [f"{step.total:.3f}"], textposition="outside",
+        increasing=dict(marker=dict(color=POSITIVE)),
+        decreasing=dict(marker=dict(color=NEGATIVE)),
+        totals=dict(marker=dict(color=BASELINE)),
+        connector=dict(line=dict(color="#bbbbbb", width=1)),
+        hovertemplate="%{x}: %{y:.4f}<extra></extra>"))
+    running = np.cumsum([0.0] + values[:-1])
+    fig.add_annotation(x=labels[shown], y=max(running[shown], running[shown + 1]),
+                       text="shown above", showarrow=True, arrowhead=2, ay=-32,
+                       font=dict(size=10))
+    fig.update_yaxes(title_text="running sum", zeroline=True, zerolinecolor="#888")
+    fig.update_layout(height=320, margin=dict(l=5, r=5, t=60, b=5), showlegend=False,
+                      uniformtext=dict(minsize=8, mode="hide"), title=dict(
+                          text="Every input channel adds its own patch · kernel<br><sup>blue "
+                               "adds, red subtracts; the grey bar is the cell z</sup>",
+                          font=dict(size=13)))
+    return fig

@@ -8,7 +8,6 @@ with a labelled colour bar; digits dark on white, the drawing canvas too.
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from dl_core import plots
@@ -187,32 +186,6 @@ def feature_map_panels(model, image: np.ndarray) -> None:
             _map_rows(name, values, f"**{name}**: {h}x{w} maps {stage}", "activation")
 
 
-def _channel_sums_chart(step, shown: int) -> go.Figure:
-    """A waterfall: each input channel's patch · kernel, then the bias, add up to the cell."""
-    sums = [float(v) for v in step.channel_sums]
-    labels = [f"ch {i}" for i in range(len(sums))] + ["bias", "z"]
-    values = sums + [step.bias, step.total]
-    fig = go.Figure(go.Waterfall(
-        x=labels, y=values, measure=["relative"] * (len(sums) + 1) + ["total"],
-        text=[f"{v:+.3f}" for v in values[:-1]] + [f"{step.total:.3f}"], textposition="outside",
-        increasing=dict(marker=dict(color=plots.POSITIVE)),
-        decreasing=dict(marker=dict(color=plots.NEGATIVE)),
-        totals=dict(marker=dict(color=plots.BASELINE)),
-        connector=dict(line=dict(color="#bbbbbb", width=1)),
-        hovertemplate="%{x}: %{y:.4f}<extra></extra>"))
-    running = np.cumsum([0.0] + values[:-1])
-    fig.add_annotation(x=labels[shown], y=max(running[shown], running[shown + 1]),
-                       text="shown above", showarrow=True, arrowhead=2, ay=-32,
-                       font=dict(size=10))
-    fig.update_yaxes(title_text="running sum", zeroline=True, zerolinecolor="#888")
-    fig.update_layout(height=320, margin=dict(l=5, r=5, t=60, b=5), showlegend=False,
-                      uniformtext=dict(minsize=8, mode="hide"), title=dict(
-                          text="Every input channel adds its own patch · kernel<br><sup>blue "
-                               "adds, red subtracts; the grey bar is the cell z</sup>",
-                          font=dict(size=13)))
-    return fig
-
-
 def convolution_explained(page: str, model, image: np.ndarray, config) -> None:
     """Choose layer, filter and position; show patch, kernel, products, sum + bias."""
     from dl_core.inspect import convolution_step, feature_maps
@@ -259,7 +232,7 @@ def _sum_formula(step, channel: int, r: int, c: int) -> None:
     sums = step.channel_sums
     st.markdown(f"The products of channel {channel} add up to **{sums[channel]:.4f}**, its "
                 f"part of the cell. Each of the {in_ch} input channels adds its own part:")
-    st.plotly_chart(_channel_sums_chart(step, channel), config=CHART)
+    st.plotly_chart(plots.channel_sums_waterfall(step, channel), config=CHART)
     st.latex(rf"\begin{{aligned}} z_{{{r},{c}}} &= \sum_{{m=0}}^{{{in_ch - 1}}} \sum_{{i,j}} "
              rf"\mathrm{{patch}}_m \cdot \mathrm{{kernel}}_m + b \\ &= {sums.sum():.4f} + "
              rf"({step.bias:.4f}) = {step.total:.4f} \end{{aligned}}")
