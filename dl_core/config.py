@@ -167,12 +167,6 @@ def _shown(text: Any) -> str:
     return repr(cut if cut == text else cut + "...")
 
 
-def _range_text(setting: Setting) -> str:
-    if setting.kind.startswith("int"):
-        return f"{int(setting.min)} to {int(setting.max)}"
-    return f"{setting.min:g} to {setting.max:g}"
-
-
 def _one_text(setting: Setting, value: Any) -> str:
     """The text of one URL value. A list holds a key's repeated values: the last one counts,
     as in ``st.query_params[key]``. Other non-text values (numbers from code) become text."""
@@ -220,7 +214,7 @@ def _decode_scalar(setting: Setting, kind: str, text: str) -> Any:
     number = float(text) + 0.0  # "1e999" overflows to inf; + 0.0 turns "-0" into 0
     # Range first: int(inf) would raise OverflowError and a 300-digit int reads badly.
     if not (math.isfinite(number) and setting.min <= number <= setting.max):
-        raise ValueError(f"{name}: {_shown(text)} is out of range, allowed {_range_text(setting)}")
+        raise ValueError(f"{name}: {_shown(text)} is out of range, allowed {setting.range_text}")
     return int(number) if kind == "int" and number.is_integer() else number
 
 

@@ -69,6 +69,13 @@ class Setting:
     def is_list(self) -> bool:
         return self.kind.endswith("_list")
 
+    @property
+    def range_text(self) -> str:
+        """The allowed range in words: "1 to 1000", "0 to 2147483647", "1e-05 to 10"."""
+        if self.kind.startswith("int"):
+            return f"{int(self.min)} to {int(self.max)}"
+        return f"{self.min:g} to {self.max:g}"
+
 
 SETTINGS: tuple[Setting, ...] = (
     # --- data ---------------------------------------------------------------
@@ -193,5 +200,5 @@ def _check_scalar(setting: Setting, kind: str, value: Any) -> Any:
         raise TypeError(f"unknown setting kind {kind!r}")
     if not setting.min <= value <= setting.max:
         raise ValueError(
-            f"{name}: {value!r} is out of range, allowed {setting.min:g} to {setting.max:g}")
+            f"{name}: {value!r} is out of range, allowed {setting.range_text}")
     return value
