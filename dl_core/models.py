@@ -8,9 +8,11 @@ Layers get stable names (``dense_1``, ``act_1``, ``conv_1``, ``pool_1``, ``logit
 from __future__ import annotations
 
 import os
+import random
 import threading
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from dl_core.config import IMAGE_SIZE, NUM_CLASSES, ModelConfig
@@ -36,17 +38,38 @@ _configure_threads()
 POOLING_LAYERS = {"max": keras.layers.MaxPooling2D, "average": keras.layers.AveragePooling2D}
 
 
-# keras.utils.set_random_seed touches process-wide generators: build one model at a time,
-# so that concurrent sessions cannot interleave their seeded builds.
+# Seeding touches process-wide generators: build one model at a time, so that concurrent
+# sessions cannot interleave their seeded builds.
 _BUILD_LOCK = threading.Lock()
 
 
 def build_model(config: ModelConfig, seed: int | None = None) -> keras.Model:
-    """A new, untrained Keras model for ``config``; ``seed`` fixes the initial weights."""
+    """A new, untrained Keras model for ``config``; ``seed`` fixes the initial weights
+    (the same weights as after ``keras.utils.set_random_seed(seed)``)."""
     with _BUILD_LOCK:
         if seed is not None:
-            keras.utils.set_random_seed(seed)
+            seed_keras(seed)
         return _build(config)
+
+
+def seed_keras(seed: int) -> None:
+    """What ``keras.utils.set_random_seed`` does, except ``tf.random.set_seed``.
+
+    Keras draws initial weights and dropout seeds from its own seed generator, seeded from
+    Python's ``random``; TensorFlow's global seed plays no part. Setting it clears
+    TensorFlow's kernel and function caches for the whole process
+    (``TFE_ContextClearCaches``): every Train click made every other session's compiled
+    epoch re-instantiate, ~100 ms of CPU each. tests/test_models.py checks the weights
+    against ``keras.utils.set_random_seed``.
+    """
+    from keras.src.backend.common import global_state
+    from keras.src.random import seed_generator
+    from keras.src.utils import rng_utils
+
+    global_state.set_global_attribute(rng_utils.GLOBAL_RANDOM_SEED, seed)
+    global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, None)
+    random.seed(seed)
+    np.random.seed(seed)
 
 
 def _build(config: ModelConfig) -> keras.Model:

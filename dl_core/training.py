@@ -16,11 +16,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from dl_core.compiled import POOL, CompiledEpoch, run_state
 from dl_core.config import Config, TrainingConfig
 from dl_core.data import DigitsSplit, load_digits_split
 from dl_core.models import build_model
 from dl_core.settings import SETTINGS_BY_NAME, check_value
 
+_LOSS = keras.losses.SparseCategoricalCrossentropy()
 OPTIMIZER_NAMES = {
     "sgd": "SGD", "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW",
     "adagrad": "Adagrad", "adadelta": "Adadelta", "nadam": "Nadam",
@@ -102,7 +104,6 @@ class Trainer:
         self.model = build_model(config.model, seed=seed)
         self.optimizer = make_optimizer(config.training)
         self.optimizer.build(self.model.trainable_variables)
-        self._loss = keras.losses.SparseCategoricalCrossentropy()
         self._rng = np.random.default_rng(seed)
         s = self.split
         self._x = tf.constant(model_inputs(config, s.x_train))
@@ -111,10 +112,12 @@ class Trainer:
         self._x_test = tf.constant(model_inputs(config, s.x_test))
         self._kernels = [(layer.name, layer.kernel) for layer in self.model.layers
                          if hasattr(layer, "kernel")]
-        self._batch_size = config.training.batch_size
-        self._epoch_fn = tf.function(self._train_epoch)
-        self._eval_fn = tf.function(self._evaluate)
+        self._state = run_state(self.model, self.optimizer)
+        self._shape = (config.model, config.training.optimizer, config.training.momentum,
+                       config.training.nesterov, config.training.batch_size,
+                       *(tuple(t.shape) for t in (self._x, self._x_val, self._x_test)))
         self.history: list[EpochStats] = []
+        self.compile_seconds = 0.0  # of the last epoch: compiling a template for the pool
         self.test_probabilities_: np.ndarray | None = None
 
     @property
@@ -139,9 +142,21 @@ class Trainer:
         start = time.perf_counter()
         n = int(self._y.shape[0])
         perm = tf.constant(self._rng.permutation(n).astype(np.int32))
-        loss, accuracy, batch_losses = self._epoch_fn(self._x, self._y, perm)
-        val_loss, val_accuracy, test_probs, norms = self._eval_fn()
+        compiled_now = []
+
+        def compile_template() -> CompiledEpoch:
+            compiled_now.append(True)
+            return self._compile()
+
+        with POOL.borrow(self._shape, compile_template) as compiled:
+            compiled.load(self._state)
+            loss, accuracy, batch_losses = compiled.epoch(self._x, self._y, perm)
+            val_loss, val_accuracy, test_probs, norms = compiled.evaluate(
+                self._x_val, self._y_val, self._x_test, self._x, self._y)
+            compiled.store(self._state)
         seconds = time.perf_counter() - start
+        # tracing a template is done once for every later run of this shape, not for us
+        self.compile_seconds = seconds if compiled_now else 0.0
         epoch = len(self.history) + 1
         loss, val_loss = float(loss), float(val_loss)
         if not (math.isfinite(loss) and math.isfinite(val_loss)):
@@ -164,42 +179,54 @@ class Trainer:
         return TrainingDiverged(message, epoch, batch, len(batch_losses),
                                 tuple(float(v) for v in batch_losses[:batch]))
 
-    def _total_loss(self, y, probs):
-        loss = self._loss(y, probs)
-        penalties = self.model.losses
-        return loss + tf.add_n(penalties) if penalties else loss
+    def _compile(self) -> CompiledEpoch:
+        """A model and optimizer of this run's shape with the traced epoch (the pool keeps
+        it for later runs of the same shape)."""
+        model = build_model(self.config.model)
+        optimizer = make_optimizer(self.config.training)
+        optimizer.build(model.trainable_variables)
+        return CompiledEpoch(model, optimizer, self.config.training.batch_size, _train_epoch,
+                             _evaluate)
 
-    def _train_epoch(self, x, y, perm):
-        n = tf.shape(perm)[0]
-        bs = self._batch_size
-        loss_sum, correct = tf.constant(0.0), tf.constant(0.0)
-        num_batches = (n + bs - 1) // bs
-        batch_losses = tf.TensorArray(tf.float32, size=num_batches)
-        for i in tf.range(num_batches):
-            idx = perm[i * bs: tf.minimum((i + 1) * bs, n)]
-            xb, yb = tf.gather(x, idx), tf.gather(y, idx)
-            with tf.GradientTape() as tape:
-                probs = self.model(xb, training=True)
-                loss = self._total_loss(yb, probs)
-            variables = self.model.trainable_variables
-            _apply_gradients(self.optimizer, tape.gradient(loss, variables), variables)
-            loss_sum += loss * tf.cast(tf.shape(idx)[0], tf.float32)
-            correct += _count_correct(yb, probs)
-            batch_losses = batch_losses.write(i, loss)
-        n_float = tf.cast(n, tf.float32)
-        return loss_sum / n_float, correct / n_float, batch_losses.stack()
 
-    def _evaluate(self):
-        """Validation loss / accuracy, test probabilities, per-layer gradient norms."""
-        probs = self.model(self._x_val, training=False)
-        val_loss = self._total_loss(self._y_val, probs)
-        val_accuracy = _count_correct(self._y_val, probs) / tf.cast(tf.shape(probs)[0],
-                                                                    tf.float32)
+def _total_loss(compiled: CompiledEpoch, y, probs):
+    loss = _LOSS(y, probs)
+    penalties = compiled.model.losses
+    return loss + tf.add_n(penalties) if penalties else loss
+
+
+def _train_epoch(compiled: CompiledEpoch, x, y, perm):
+    """One epoch in-graph: shuffled batches, a GradientTape step each."""
+    model, n, bs = compiled.model, tf.shape(perm)[0], compiled.batch_size
+    loss_sum, correct = tf.constant(0.0), tf.constant(0.0)
+    num_batches = (n + bs - 1) // bs
+    batch_losses = tf.TensorArray(tf.float32, size=num_batches)
+    for i in tf.range(num_batches):
+        idx = perm[i * bs: tf.minimum((i + 1) * bs, n)]
+        xb, yb = tf.gather(x, idx), tf.gather(y, idx)
         with tf.GradientTape() as tape:
-            train_loss = self._loss(self._y, self.model(self._x, training=False))
-        grads = tape.gradient(train_loss, [k for _, k in self._kernels])
-        norms = [tf.norm(g) for g in grads]
-        return val_loss, val_accuracy, self.model(self._x_test, training=False), norms
+            probs = model(xb, training=True)
+            loss = _total_loss(compiled, yb, probs)
+        variables = model.trainable_variables
+        _apply_gradients(compiled.optimizer, tape.gradient(loss, variables), variables)
+        loss_sum += loss * tf.cast(tf.shape(idx)[0], tf.float32)
+        correct += _count_correct(yb, probs)
+        batch_losses = batch_losses.write(i, loss)
+    n_float = tf.cast(n, tf.float32)
+    return loss_sum / n_float, correct / n_float, batch_losses.stack()
+
+
+def _evaluate(compiled: CompiledEpoch, x_val, y_val, x_test, x, y):
+    """Validation loss / accuracy, test probabilities, per-layer gradient norms."""
+    model = compiled.model
+    probs = model(x_val, training=False)
+    val_loss = _total_loss(compiled, y_val, probs)
+    val_accuracy = _count_correct(y_val, probs) / tf.cast(tf.shape(probs)[0], tf.float32)
+    kernels = [layer.kernel for layer in model.layers if hasattr(layer, "kernel")]
+    with tf.GradientTape() as tape:
+        train_loss = _LOSS(y, model(x, training=False))
+    norms = [tf.norm(g) for g in tape.gradient(train_loss, kernels)]
+    return val_loss, val_accuracy, model(x_test, training=False), norms
 
 
 def _apply_gradients(optimizer, grads, variables) -> None:

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from dl_core.config import Config, ModelConfig
+from dl_core import models
 from dl_core.models import build_model, layer_table, model_bytes
 from dl_core.presets import PRESETS, apply_preset
 from dl_core.settings import ACTIVATIONS, INITIALIZERS
@@ -97,3 +98,27 @@ def test_seeded_builds_stay_reproducible_when_threads_build_at_once():
         built = list(pool.map(lambda s: (s, build_model(ModelConfig(), seed=s).get_weights()[0]),
                               [1, 2] * 4))
     assert all(np.array_equal(w, expected[s]) for s, w in built)
+
+
+@pytest.mark.parametrize("architecture", ["mlp", "cnn"])
+def test_seeding_gives_the_weights_of_keras_set_random_seed(architecture):
+    """build_model seeds without tf.random.set_seed; the weights and dropout seeds must
+    be those a reader gets with keras.utils.set_random_seed (the exported script)."""
+    config = ModelConfig(architecture=architecture, dropout=0.3)
+    ours = build_model(config, seed=7)
+    keras.utils.set_random_seed(7)
+    theirs = models._build(config)
+    for a, b in zip(ours.variables, theirs.variables):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_building_a_model_keeps_tensorflows_caches(monkeypatch):
+    """tf.random.set_seed clears every compiled function's instantiation process-wide:
+    a Train click must not cost every other session's run a re-instantiation."""
+    import tensorflow as tf
+
+    def refuse(seed):
+        raise AssertionError("tf.random.set_seed clears TensorFlow's caches")
+
+    monkeypatch.setattr(tf.random, "set_seed", refuse)
+    build_model(ModelConfig(), seed=3)

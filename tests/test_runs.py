@@ -10,9 +10,10 @@ from dl_core.runs import BackgroundRun, Scheduler
 class FakeTrainer:
     """Stands in for dl_core.training.Trainer: records calls, trains instantly."""
 
-    def __init__(self, fail_at=None, delay=0.0):
+    def __init__(self, fail_at=None, delay=0.0, compile_delay=0.0):
         self.history, self.learning_rate, self.fail_at, self.delay = [], 0.01, fail_at, delay
         self.test_probabilities_ = None
+        self.compile_delay, self.compile_seconds = compile_delay, 0.0
 
     def kernels(self):
         return {}
@@ -22,6 +23,9 @@ class FakeTrainer:
 
     def train_epoch(self):
         time.sleep(self.delay)
+        if self.compile_delay and not self.history:  # compiles the shared template
+            time.sleep(self.compile_delay)
+            self.compile_seconds = self.compile_delay + self.delay
         if self.fail_at == len(self.history) + 1:
             from dl_core.training import TrainingDiverged
             raise TrainingDiverged("loss became NaN at epoch 3: learning rate 9 is too high")
@@ -213,6 +217,23 @@ def test_many_runs_started_and_stopped_at_random_from_many_threads():
     assert {r.snapshot().status for r in made} <= {"finished", "stopped"}
     assert len(made) == 96 and scheduler.counts() == (0, 0)
     assert len(scheduler._threads) == 2
+
+
+def test_compiling_a_shared_template_is_not_charged_to_the_run_that_did_it():
+    """The first run of a shape traces the graphs every later run of that shape uses; the
+    scheduler must not make it wait until the others have used as much time."""
+    scheduler = Scheduler(workers=1, max_active=4)
+    first = BackgroundRun(lambda: FakeTrainer(delay=0.005, compile_delay=0.5),
+                          epochs=10_000, scheduler=scheduler).start()
+    later = BackgroundRun(lambda: FakeTrainer(delay=0.005), epochs=10_000,
+                          scheduler=scheduler).start()
+    wait_for(lambda: first.snapshot().history and later.snapshot().history)
+    a0, b0 = len(first.snapshot().history), len(later.snapshot().history)
+    time.sleep(0.4)
+    a, b = len(first.snapshot().history) - a0, len(later.snapshot().history) - b0
+    first.stop(), later.stop()
+    first.join(5), later.join(5)
+    assert a > 5 and b > 5 and 0.5 < a / b < 2.0, (a, b)
 
 
 def test_with_the_real_trainer():

@@ -157,3 +157,63 @@ def test_collapse_rules():
     warning = collapse_warning(loss_blow_up)
     assert "training loss rose to 8" in warning and "at learning rate 0.01" in warning
     assert "try 0.001" in warning
+
+
+def _weights_after(config: Config, epochs: int) -> tuple[list, list]:
+    trainer = Trainer(config)
+    stats = [trainer.train_epoch() for _ in range(epochs)]
+    return [(s.loss, s.val_accuracy, s.grad_norms) for s in stats], trainer.model.get_weights()
+
+
+@pytest.mark.parametrize("changes", [{}, {"dropout": 0.3, "batch_norm": True, "l2": 0.001,
+                                          "optimizer": "sgd", "momentum": 0.9},
+                                     {"architecture": "cnn"}])
+def test_runs_of_one_shape_share_a_compiled_epoch_with_the_same_results(changes):
+    """Tracing is done once per shape; a run trained on a template another run used first
+    gets the results, bit for bit, of a run that compiled its own."""
+    from dl_core.compiled import POOL
+
+    config = Config().replace(**changes)
+    POOL.clear()
+    alone = _weights_after(config.replace(seed=5), 3)  # compiles its own template
+    POOL.clear()
+    _weights_after(config.replace(seed=4), 2)  # another run traces the shared template
+    with POOL.borrow(Trainer(config)._shape, lambda: None) as template:
+        traced = template.epoch.experimental_get_tracing_count()
+    shared = _weights_after(config.replace(seed=5), 3)
+    with POOL.borrow(Trainer(config)._shape, lambda: None) as template:
+        assert template.epoch.experimental_get_tracing_count() == traced == 1
+    assert POOL.templates() == 1
+    assert shared[0] == alone[0]
+    for a, b in zip(shared[1], alone[1]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_runs_training_at_once_borrow_separate_templates():
+    """Two threads training runs of one shape at the same time never share a template's
+    variables mid-epoch: each result equals the run trained alone."""
+    import threading
+
+    from dl_core.compiled import POOL
+
+    config = Config()
+    POOL.clear()
+    expected = {seed: _weights_after(config.replace(seed=seed), 4)[1] for seed in (1, 2)}
+    got, errors = {}, []
+
+    def train(seed):
+        try:
+            got[seed] = _weights_after(config.replace(seed=seed), 4)[1]
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=train, args=(seed,)) for seed in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert POOL.templates() <= 2
+    for seed in (1, 2):
+        for a, b in zip(got[seed], expected[seed]):
+            np.testing.assert_array_equal(a, b)

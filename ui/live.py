@@ -19,11 +19,12 @@ import streamlit as st
 from dl_core.config import Config, describe, differences, to_query_params
 from dl_core.live_charts import curve_chart
 from dl_core.plots import batch_losses
-from dl_core.runs import RunSnapshot
+from dl_core.runs import RunSnapshot, active_run_count
 from dl_core.metrics import collapse_warning
 from ui import run_state
 from ui.polling import LOAD
 from ui.run_state import page_state
+from ui.streamlit_fixes import set_fragment_interval
 
 STATUS_LABELS = {
     "queued": ":material/hourglass_empty: waiting for a free slot",
@@ -114,27 +115,29 @@ def live_view(page: str, baseline: dict | None, target_epochs: int) -> None:
     """
     shown = page_state(page).shown
     polling = bool(shown and shown.snapshot().active)
-    # Chosen at each full rerun (a click, a run's end) from the server's load. Not changed
-    # by forcing a full rerun from the fragment: under load Streamlit can drop the
-    # fragment's timer in that hand-over (its app_session race, issue #9921) and the
-    # chart stops for good (seen with bench/load.py).
-    interval = LOAD.interval() if polling else None
-    session = st.session_state.setdefault("session_id", uuid.uuid4().hex)
+    session = session_id()
+    # Declared at each full rerun with the pace the server can give now; each refresh
+    # then re-tunes it (follow_load) as the load changes.
+    interval = LOAD.interval(session, active_run_count()) if polling else None
+    st.session_state[f"{page}:interval"] = interval
 
     @st.fragment(run_every=interval)
     def _view():
-        start = time.perf_counter()
+        cpu, wall = time.thread_time(), time.perf_counter()
         snap = shown.snapshot() if shown else None
         if polling and shown is not None:
             shown.run.touch()
             if not snap.active:
                 st.rerun()  # the run ended: redraw the page once, without polling
+            # first, from the figures of earlier refreshes: a refresh slowed down by load
+            # may be cut short by the next one
+            follow_load(f"{page}:interval", LOAD.interval(session, active_run_count()))
         _progress(snap, target_epochs)
         _messages(snap, st.empty())
         _metrics(snap, baseline)
         _curves(page, snap, target_epochs, baseline)
         if polling:
-            LOAD.record(session, time.perf_counter() - start)
+            LOAD.record(session, time.thread_time() - cpu, time.perf_counter() - wall)
         if snap is not None and snap.divergence is not None:
             d = snap.divergence
             st.plotly_chart(batch_losses(d.batch_losses, d.epoch, d.batch, d.batches),
@@ -143,6 +146,23 @@ def live_view(page: str, baseline: dict | None, target_epochs: int) -> None:
     st.html(LIVE_CSS.replace("PAGE", page))
     with st.container(key=f"{page}:live"):
         _view()
+
+
+def session_id() -> str:
+    """This browser session's id for the load figures (ui/polling.py)."""
+    return st.session_state.setdefault("session_id", uuid.uuid4().hex)
+
+
+def panel_interval() -> float:
+    """The refresh interval of a heavier panel that follows a run (ui/polling.py)."""
+    return LOAD.panel_interval(session_id(), active_run_count())
+
+
+def follow_load(key: str, interval: float) -> None:
+    """From inside a polling fragment: when ``interval`` differs from the one the browser
+    uses (kept under ``key`` in session state), switch the browser's timer to it."""
+    if interval != st.session_state.get(key) and set_fragment_interval(interval):
+        st.session_state[key] = interval
 
 
 def _curves(page: str, snap: RunSnapshot | None, target_epochs: int,

@@ -58,3 +58,31 @@ def ensure_app_navigation() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def set_fragment_interval(seconds: float) -> bool:
+    """From inside a fragment's run, make the browser rerun that fragment every ``seconds``
+    from now on; returns False outside a fragment run (nothing sent).
+
+    ``st.fragment(run_every=...)`` sends its interval only when the fragment is declared,
+    that is in a full script run; a fragment could only change its pace by forcing full
+    reruns (which under load can drop its timer, streamlit issue #9921). This sends the
+    same ``auto_rerun`` message from the fragment's own run: the 1.67 frontend replaces the
+    timer of that fragment id when the interval differs (``handleAutoRerun``) and keeps it
+    otherwise.
+    """
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.runtime.scriptrunner_utils.script_run_context import (
+        ThreadState,
+        get_script_run_ctx,
+    )
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    fragment_id = ThreadState.get().fragment_id
+    if ctx is None or not fragment_id:
+        return False
+    msg = ForwardMsg()
+    msg.auto_rerun.interval = seconds
+    msg.auto_rerun.fragment_id = fragment_id
+    ctx.enqueue(msg)
+    return True
