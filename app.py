@@ -7,8 +7,18 @@ out of its start-up unless it needs it.
 # pandas is imported here, once, before any session runs: TensorFlow imports it in a run's
 # thread while Plotly, in another session's script, reads sys.modules["pandas"] without
 # waiting for that import ("partially initialized module 'pandas'" on a page).
+import os
+import sys
+
 import pandas  # noqa: F401
 import streamlit as st
+
+# Every session's script runs in its own thread and all of them share one GIL with the
+# event loop (which sends every session's messages) and the training workers. Both of
+# those give the GIL up at each I/O or graph call and then wait for it behind the script
+# threads, one switch interval each: at Python's default 5 ms, 30 users' refreshes
+# starved them (bench/load.py). 1 ms hands the GIL on sooner.
+sys.setswitchinterval(float(os.environ.get("DL_SWITCH_INTERVAL", "0.001")))
 
 from ui import streamlit_fixes
 

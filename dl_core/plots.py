@@ -77,15 +77,15 @@ def network_diagram(layer_sizes: list[int], kernels: list[np.ndarray] | None = N
     """Units as nodes, weights as edges (colour = sign, width = magnitude).
 
     Layers wider than ``max_nodes`` show their first ``max_nodes`` units and a note of how
-    many more there are; edges are drawn only between the shown units.
+    many more there are; edges are drawn only between the shown units. The figure is made
+    in one constructor call from plain dicts: Plotly's ``update_*``/``add_*`` methods parse
+    property paths on every call and cost 3x more (a diagram follows every training run).
     """
     shown = [min(n, max_nodes) for n in layer_sizes]
     ys = [np.linspace(-1, 1, k) if k > 1 else np.zeros(1) for k in shown]
-    fig = go.Figure()
-    if kernels:
-        _add_edges(fig, shown, ys, kernels)
+    traces = _edge_traces(shown, ys, kernels) if kernels else []
     last = len(layer_sizes) - 1
-    node_x, node_y, hover, text = [], [], [], []  # one trace for every node (cheaper)
+    node_x, node_y, hover, text, annotations = [], [], [], [], []
     for x, (n, k, y) in enumerate(zip(layer_sizes, shown, ys)):
         node_x += [x] * k
         node_y += list(y)
@@ -94,30 +94,33 @@ def network_diagram(layer_sizes: list[int], kernels: list[np.ndarray] | None = N
                   [f"hidden layer {x}, unit {j + 1}" for j in range(k)])
         text += [str(j) if x == last else "" for j in range(k)]  # digits by the outputs
         label = f"{n} units" if n == k else f"{n} units<br>({k} shown)"
-        fig.add_annotation(x=x, y=-1.18, text=label, showarrow=False, font=dict(size=11))
-    fig.add_trace(go.Scatter(
-        x=node_x, y=node_y, mode="markers+text", showlegend=False, hoverinfo="text",
-        hovertext=hover, text=text, textposition="middle right", textfont=dict(size=10),
-        marker=dict(size=9, color="white", line=dict(color="#333", width=1.2))))
+        annotations.append(dict(x=x, y=-1.18, text=label, showarrow=False,
+                                font=dict(size=11)))
+    traces.append(dict(  # one trace for every node (cheaper)
+        type="scatter", x=node_x, y=node_y, mode="markers+text", showlegend=False,
+        hoverinfo="text", hovertext=hover, text=text, textposition="middle right",
+        textfont=dict(size=10), marker=dict(size=9, color="white",
+                                            line=dict(color="#333", width=1.2))))
     if kernels:  # a legend for the edges: one entry per colour
-        for colour, name in ((POSITIVE, "positive weight"), (NEGATIVE, "negative weight")):
-            fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=name,
-                                     line=dict(color=colour, width=3)))
+        traces += [dict(type="scatter", x=[None], y=[None], mode="lines", name=name,
+                        line=dict(color=colour, width=3))
+                   for colour, name in ((POSITIVE, "positive weight"),
+                                        (NEGATIVE, "negative weight"))]
     names = ["input"] + [f"hidden {i}" for i in range(1, last)] + ["output"]
-    fig.update_xaxes(tickvals=list(range(len(layer_sizes))), ticktext=names, showgrid=False,
-                     zeroline=False, range=[-0.3, last + 0.4])
-    fig.update_yaxes(visible=False, range=[-1.3, 1.1])
-    fig.update_layout(height=380, margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white",
-                      title=dict(text="Network: line width = size of the weight",
-                                 font=dict(size=13)),
-                      legend=dict(orientation="h", y=-0.12, x=0))
-    return fig
+    layout = dict(
+        height=380, margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white",
+        title=dict(text="Network: line width = size of the weight", font=dict(size=13)),
+        legend=dict(orientation="h", y=-0.12, x=0), annotations=annotations,
+        xaxis=dict(tickvals=list(range(len(layer_sizes))), ticktext=names, showgrid=False,
+                   zeroline=False, range=[-0.3, last + 0.4]),
+        yaxis=dict(visible=False, range=[-1.3, 1.1]))
+    return go.Figure(data=traces, layout=layout)
 
 
 EDGE_WIDTHS = (0.4, 1.0, 1.6, 2.2, 2.9, 3.6)  # px: six steps of |weight| / largest
 
 
-def _add_edges(fig, shown, ys, kernels) -> None:
+def _edge_traces(shown, ys, kernels) -> list[dict]:
     """One trace per (sign, width step): at most 12 traces, whatever the layer sizes
     (rounding widths to 0.1 px made up to 72, and a diagram cost ~45 ms to build)."""
     scale = max(float(np.max(np.abs(k))) for k in kernels) or 1.0
@@ -131,20 +134,19 @@ def _add_edges(fig, shown, ys, kernels) -> None:
                          np.full(block.size, x), ys[x][i.ravel()], ys[x + 1][j.ravel()]))
     positive, step, x0, y0, y1 = (np.concatenate(parts) for parts in zip(*segments))
     gap = np.full(x0.size, np.nan)  # a NaN point between segments breaks the line
+    traces = []
     for sign in (True, False):
         for k in range(steps):
             mask = (positive == sign) & (step == k)
             if not mask.any():
                 continue
-            xs = np.stack([x0[mask], x0[mask] + 1, gap[mask]], axis=1).ravel()
-            yv = np.stack([y0[mask], y1[mask], gap[mask]], axis=1).ravel()
-            _edge_trace(fig, xs, yv, sign, EDGE_WIDTHS[k])
-
-
-def _edge_trace(fig, xs, yv, positive: bool, width: float) -> None:
-    fig.add_trace(go.Scatter(
-        x=xs, y=yv, mode="lines", hoverinfo="skip", showlegend=False,
-        line=dict(color=POSITIVE if positive else NEGATIVE, width=width), opacity=0.55))
+            traces.append(dict(
+                type="scatter", mode="lines", hoverinfo="skip", showlegend=False,
+                x=np.stack([x0[mask], x0[mask] + 1, gap[mask]], axis=1).ravel(),
+                y=np.stack([y0[mask], y1[mask], gap[mask]], axis=1).ravel(),
+                line=dict(color=POSITIVE if sign else NEGATIVE, width=EDGE_WIDTHS[k]),
+                opacity=0.55))
+    return traces
 
 
 def digit_gallery(images: list[np.ndarray], titles: list[str], columns: int = 6,

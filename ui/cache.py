@@ -3,6 +3,7 @@ sessions: every session's training lives in its own ``st.session_state``."""
 
 from __future__ import annotations
 
+import pyarrow as pa
 import streamlit as st
 
 from dl_core.config import Config, DataConfig, ModelConfig
@@ -29,3 +30,10 @@ def layer_rows(model: ModelConfig) -> list[dict]:
     for row in rows:
         row["output shape"] = " x ".join(map(str, row["output shape"]))
     return rows
+
+
+@st.cache_resource(show_spinner=False)
+def layer_rows_table(model: ModelConfig) -> pa.Table:
+    """:func:`layer_rows` as an Arrow table, which ``st.dataframe`` sends without the
+    pandas round trip (the summary tab refreshes while a run trains). Shared and read-only."""
+    return pa.Table.from_pylist(layer_rows(model))

@@ -16,7 +16,7 @@ from dl_core.codegen import keras_script
 from dl_core.config import Config
 from dl_core.metrics import confusion, mistakes, per_class_accuracy
 from dl_core.runs import RunSnapshot
-from ui.cache import digits_split, layer_rows
+from ui.cache import digits_split, layer_rows, layer_rows_table
 from ui.live import follow_load, panel_interval
 from ui.run_state import ShownRun, page_state
 
@@ -91,7 +91,7 @@ def _summary(page: str, config: Config, snap: RunSnapshot | None,
             st.caption("Edges appear once the network has trained for an epoch.")
     st.markdown(f"{whose[:1].upper() + whose[1:]}: **{total:,} trainable parameters** in "
                 f"{len(rows)} Keras layers (activations count as layers).")
-    st.dataframe(rows, hide_index=True)
+    st.dataframe(layer_rows_table(config.model), hide_index=True)
 
 
 def _confusion(config: Config, snap: RunSnapshot | None) -> None:
