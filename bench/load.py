@@ -53,7 +53,8 @@ import re
 import resource
 import statistics
 import time
-from collections import OrderedDict
+import urllib.request
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
@@ -63,7 +64,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
-from bench.procstats import ServerProbe, server_pid, status_mb
+from bench.procstats import ServerProbe, server_pid
 
 PAGE = "mlp"
 QUERY = {"epochs": 1000, "epoch_delay_ms": 50}
@@ -152,6 +153,7 @@ def widget_state(kind: str, el) -> WidgetState | None:
 @dataclass
 class Result:
     index: int
+    replica: str = ""  # the sticky cookie a proxy in front set (bench/replicas.py)
     connected: float | None = None
     loaded: float | None = None  # page's full run finished (monotonic)
     train: float | None = None  # Train pressed
@@ -379,8 +381,15 @@ class Session:
         await asyncio.sleep(max(self.start_at - time.monotonic(), 0.0))
         reader = None
         try:
+            # as a browser: the page first (a proxy in front may set its sticky cookie),
+            # then the websocket with the cookies received
+            cookie = await asyncio.to_thread(_page_cookies, self.page_url)
+            r.replica = dict(c.split("=", 1) for c in cookie.split("; ") if "=" in c).get(
+                "dlp_replica", "")
+            headers = {"Cookie": cookie} if cookie else None
             async with connect(self.ws_url, subprotocols=[Subprotocol("streamlit")],
-                               max_size=None, open_timeout=30, close_timeout=5) as ws:
+                               max_size=None, open_timeout=30, close_timeout=5,
+                               additional_headers=headers) as ws:
                 self.ws = ws
                 r.connected = time.monotonic()
                 reader = asyncio.create_task(self._reader())
@@ -428,6 +437,14 @@ class Session:
 
 
 # --------------------------------------------------------------------------- the run
+def _page_cookies(url: str) -> str:
+    """GET the page as a browser would; the cookies it sets, as a Cookie header value."""
+    with urllib.request.urlopen(url, timeout=30) as response:
+        response.read()
+        return "; ".join(value.split(";", 1)[0]
+                         for value in response.headers.get_all("Set-Cookie") or [])
+
+
 async def warm_up(url: str, timeout: float = 120) -> None:
     """One session trains until its first epoch, then stops: TensorFlow imports and the
     first trace happen outside the measurement."""
@@ -445,10 +462,12 @@ async def warm_up(url: str, timeout: float = 120) -> None:
 
 
 async def load(url: str, sessions: int, seconds: float, stagger: float,
-               pid: int | None, do_warm_up: bool) -> tuple[list[Result], ServerProbe, dict]:
+               pids: list[int], do_warm_up: bool, warm_urls: list[str]
+               ) -> tuple[list[Result], ServerProbe, dict]:
     if do_warm_up:
-        await warm_up(url)
-    probe = ServerProbe(pid)
+        for warm_url in warm_urls:  # every replica imports TensorFlow and traces once
+            await warm_up(warm_url.rstrip("/"))
+    probe = ServerProbe(pids)
     t0 = time.monotonic()
     end_at = t0 + stagger + seconds
     runs = [Session(i, url, t0 + stagger * i / max(sessions, 1), end_at,
@@ -474,9 +493,7 @@ async def load(url: str, sessions: int, seconds: float, stagger: float,
     client = {"cpu_cores": (client1.ru_utime + client1.ru_stime - client0.ru_utime
                             - client0.ru_stime) / max(time.monotonic() - t0, 1e-9),
               "wall": wall}
-    if pid is not None:
-        with contextlib.suppress(OSError):
-            client["server_hwm_mb"] = status_mb(pid, "VmHWM")
+    client["server_hwm_mb"] = probe.high_water_mb()
     return results, probe, client
 
 
@@ -484,10 +501,12 @@ def _median(values, default=0.0):
     return statistics.median(values) if values else default
 
 
-def report(results: list[Result], probe: ServerProbe, client: dict, seconds: float) -> None:
+def report(results: list[Result], probe: ServerProbe, client: dict, seconds: float,
+           replicas: int = 1) -> None:
     n = len(results)
+    behind = f", {replicas} app processes behind nginx (sticky)" if replicas > 1 else ""
     print(f"\nLoad on the live MLP page: {n} simulated fast browsers, ?{urlencode(QUERY)}, "
-          f"polling window ~{seconds:.0f} s")
+          f"polling window ~{seconds:.0f} s{behind}")
     print("| # | load s | 1st epoch s | redraws | redraws/s | epochs | epochs/s | requests "
           "| frag runs | early | KB recv | note |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -544,6 +563,10 @@ def report(results: list[Result], probe: ServerProbe, client: dict, seconds: flo
           f"although their run was still active (no auto_rerun after the last full rerun)")
     hwm = client.get("server_hwm_mb", float("nan"))
     others = max(probe.machine_cores() - probe.cores() - client["cpu_cores"], 0)
+    if replicas > 1:
+        spread = Counter(r.replica for r in results)
+        print("sessions per replica (nginx's cookie): " + ", ".join(
+            f"{name or '?'}: {count}" for name, count in sorted(spread.items())))
     print(f"server: {probe.cores():.2f} CPU cores busy over the {client['wall']:.0f} s load, "
           f"peak RSS {probe.peak_rss:.0f} MB (VmHWM {hwm:.0f} MB); this client used "
           f"{client['cpu_cores']:.2f} cores; the whole machine ({os.cpu_count()} cores) was "
@@ -552,7 +575,8 @@ def report(results: list[Result], probe: ServerProbe, client: dict, seconds: flo
           f"redraws_median={_median(rates):.2f} epochs_per_s_median={_median(eps):.1f} "
           f"failed={failed} cpu_cores={probe.cores():.2f} rss_mb={probe.peak_rss:.0f} "
           f"epochs_per_s_total={total_epochs / span if span else 0:.1f} errors={errors} "
-          f"queued={queued} polling_lost={sum(r.polling_lost for r in results)}")
+          f"queued={queued} polling_lost={sum(r.polling_lost for r in results)} "
+          f"replicas={replicas}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -568,33 +592,49 @@ def main(argv: list[str] | None = None) -> None:
                         help="skip the warm-up session (TensorFlow import, first trace)")
     parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
                         help="environment of the started server, e.g. DL_MAX_ACTIVE_RUNS=30")
+    parser.add_argument("--replicas", type=int, default=1,
+                        help="app processes behind nginx with sticky sessions (bench/replicas.py)")
     args = parser.parse_args(argv)
+    if not 1 <= args.replicas <= 8:
+        parser.error("--replicas must be 1..8")
     if not 1 <= args.sessions <= 200 or not 0 < args.seconds <= 600:
         parser.error("--sessions must be 1..200 and --seconds 0..600")
 
-    def run(url: str) -> None:
-        host = urlsplit(url).hostname
-        if host not in ("127.0.0.1", "localhost"):
-            raise SystemExit(f"refusing to load {host}: this benchmark talks to 127.0.0.1 only")
+    def run(url: str, replica_urls: list[str]) -> None:
+        for address in [url, *replica_urls]:
+            host = urlsplit(address).hostname
+            if host not in ("127.0.0.1", "localhost"):
+                raise SystemExit(f"refusing to load {host}: this benchmark talks to 127.0.0.1 "
+                                 "only")
         url = url.rstrip("/").replace("://localhost", "://127.0.0.1")
-        pid = server_pid(urlsplit(url).port or 80)
-        if pid is None:
+        ports = [urlsplit(u).port or 80 for u in replica_urls or [url]]
+        if replica_urls:
+            ports.append(urlsplit(url).port or 80)  # the proxy, counted with the servers
+        pids = [pid for pid in map(server_pid, ports) if pid is not None]
+        if not pids:
             print("note: the server process is not visible here; no CPU or RSS figures")
         results, probe, client = asyncio.run(
-            load(url, args.sessions, args.seconds, args.stagger, pid, not args.no_warm_up))
-        report(results, probe, client, args.seconds)
+            load(url, args.sessions, args.seconds, args.stagger, pids, not args.no_warm_up,
+                 replica_urls or [url]))
+        report(results, probe, client, args.seconds, max(len(replica_urls), 1))
 
     if args.url:
-        if args.server_env:
-            parser.error("--server-env only applies to a server this benchmark starts")
-        run(args.url)
+        if args.server_env or args.replicas > 1:
+            parser.error("--server-env and --replicas only apply to servers this benchmark "
+                         "starts")
+        run(args.url, [])
+        return
+    env = dict(item.split("=", 1) for item in args.server_env)
+    if args.replicas > 1:
+        from bench.replicas import sticky_replicas
+
+        with sticky_replicas(args.replicas, env) as (proxy, replica_urls):
+            run(proxy, replica_urls)
         return
     from tests.browser.harness import streamlit_server
 
-    env = dict(item.split("=", 1) for item in args.server_env)
     with streamlit_server(env) as url:
-        run(url)
-
+        run(url, [])
 
 if __name__ == "__main__":
     main()

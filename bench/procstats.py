@@ -83,25 +83,33 @@ def status_mb(pid: int, key: str) -> float:
 
 
 class ServerProbe:
-    """Samples the server's CPU time and RSS while the load runs."""
+    """Samples the CPU time and RSS of the server processes (one per replica, and the
+    proxy in front of them) while the load runs; figures are sums over them."""
 
-    def __init__(self, pid: int | None):
-        self.pid = pid
+    def __init__(self, pids: int | list[int] | None):
+        self.pids = [pids] if isinstance(pids, int) else list(pids or [])
         self.peak_rss = 0.0
         self.marks: list[tuple[float, float]] = []  # (monotonic, cpu seconds)
         self.machine: list[float] = []  # busy CPU seconds of the whole machine at each mark
 
     def mark(self) -> None:
-        if self.pid is not None:
+        if self.pids:
             with contextlib.suppress(OSError):
-                self.marks.append((time.monotonic(), cpu_seconds(self.pid)))
+                self.marks.append((time.monotonic(), sum(map(cpu_seconds, self.pids))))
                 self.machine.append(machine_busy_seconds())
         self.sample()
 
     def sample(self) -> None:
-        if self.pid is not None:
+        if self.pids:
             with contextlib.suppress(OSError):
-                self.peak_rss = max(self.peak_rss, status_mb(self.pid, "VmRSS"))
+                rss = sum(status_mb(pid, "VmRSS") for pid in self.pids)
+                self.peak_rss = max(self.peak_rss, rss)
+
+    def high_water_mb(self) -> float:
+        """Sum of the processes' own peak RSS (VmHWM)."""
+        with contextlib.suppress(OSError):
+            return sum(status_mb(pid, "VmHWM") for pid in self.pids)
+        return float("nan")
 
     async def watch(self, stop: asyncio.Event, until: float) -> None:
         while not stop.is_set() and time.monotonic() < until:

@@ -118,6 +118,8 @@ class Trainer:
                        *(tuple(t.shape) for t in (self._x, self._x_val, self._x_test)))
         self.history: list[EpochStats] = []
         self.compile_seconds = 0.0  # of the last epoch: compiling a template for the pool
+        self._token = object()  # marks a pooled template as holding this run's state
+        self._state_changed = False  # written to outside train_epoch since the last epoch
         self.test_probabilities_: np.ndarray | None = None
 
     @property
@@ -133,6 +135,12 @@ class Trainer:
         """Change the rate from the next step on; no rebuild, no retrace."""
         value = check_value(SETTINGS_BY_NAME["learning_rate"], learning_rate)
         self.optimizer.learning_rate = value
+        self.state_changed()
+
+    def state_changed(self) -> None:
+        """Say that the model's or optimizer's variables were written to outside
+        ``train_epoch`` (the next epoch copies them into its compiled template)."""
+        self._state_changed = True
 
     def train_epoch(self) -> EpochStats:
         """Train one epoch, evaluate, append to ``history`` and return the stats.
@@ -149,11 +157,14 @@ class Trainer:
             return self._compile()
 
         with POOL.borrow(self._shape, compile_template) as compiled:
-            compiled.load(self._state)
+            if compiled.owner is not self._token or self._state_changed:
+                compiled.load(self._state)  # (else it still holds this run's state)
+                self._state_changed = False
             loss, accuracy, batch_losses = compiled.epoch(self._x, self._y, perm)
             val_loss, val_accuracy, test_probs, norms = compiled.evaluate(
                 self._x_val, self._y_val, self._x_test, self._x, self._y)
             compiled.store(self._state)
+            compiled.owner = self._token
         seconds = time.perf_counter() - start
         # tracing a template is done once for every later run of this shape, not for us
         self.compile_seconds = seconds if compiled_now else 0.0

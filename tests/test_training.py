@@ -179,10 +179,10 @@ def test_runs_of_one_shape_share_a_compiled_epoch_with_the_same_results(changes)
     POOL.clear()
     _weights_after(config.replace(seed=4), 2)  # another run traces the shared template
     with POOL.borrow(Trainer(config)._shape, lambda: None) as template:
-        traced = template.epoch.experimental_get_tracing_count()
+        traced = template.epoch_fn.experimental_get_tracing_count()
     shared = _weights_after(config.replace(seed=5), 3)
     with POOL.borrow(Trainer(config)._shape, lambda: None) as template:
-        assert template.epoch.experimental_get_tracing_count() == traced == 1
+        assert template.epoch_fn.experimental_get_tracing_count() == traced == 1
     assert POOL.templates() == 1
     assert shared[0] == alone[0]
     for a, b in zip(shared[1], alone[1]):
@@ -217,3 +217,25 @@ def test_runs_training_at_once_borrow_separate_templates():
     for seed in (1, 2):
         for a, b in zip(got[seed], expected[seed]):
             np.testing.assert_array_equal(a, b)
+
+
+def test_a_learning_rate_change_reaches_the_template_that_still_holds_the_run():
+    """Between two epochs of one run its template keeps the run's state and is not
+    reloaded, except after a change such as a new learning rate."""
+    from dl_core.compiled import POOL
+
+    def weights(change_rate: bool, clear_between: bool):
+        trainer = Trainer(Config().replace(seed=3))
+        trainer.train_epoch()
+        if change_rate:
+            trainer.set_learning_rate(0.05)
+        if clear_between:
+            POOL.clear()  # a fresh template: loads the run's state whatever happened
+        trainer.train_epoch()
+        return trainer.model.get_weights()
+
+    kept, reloaded, unchanged = (weights(True, False), weights(True, True),
+                                 weights(False, False))
+    for a, b in zip(kept, reloaded):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(kept[0], unchanged[0])
