@@ -5,7 +5,10 @@
 #
 # Training runs live inside the server process (dl_core/runs.py), so every replica holds its
 # users' runs in memory: see deploy/kubernetes.yaml for the sticky sessions this needs.
-FROM python:3.11-slim
+# BASE_IMAGE: any Python 3.11+ image with pip (e.g. a mirror's copy where Docker Hub is out
+# of reach).
+ARG BASE_IMAGE=python:3.11-slim
+FROM ${BASE_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

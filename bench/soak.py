@@ -92,12 +92,29 @@ def _slope(rows: list[dict]) -> float:
     return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / spread if spread else 0.0
 
 
+def shaped(config: Config, index: int, shapes: int) -> Config:
+    """Run ``index``'s config: one of ``shapes`` network shapes in turn (a first hidden
+    layer of 32, 33, ... units), so the compiled-epoch pool keeps compiling and evicting
+    templates when ``shapes`` > dl_core.compiled.MAX_SHAPES."""
+    if shapes <= 1:
+        return config
+    units = (32 + index % shapes, *config.model.hidden_units[1:])
+    if config.model.architecture == "cnn":
+        return config.replace(head_units=32 + index % shapes)
+    return config.replace(hidden_units=units)
+
+
 def soak(config: Config, runs: int, warmup: int = 25, epochs: int = 2, every: int = 25,
          via_runs: bool = False, gc_each_run: bool = False, trim: bool = False,
-         max_seconds: float = 900.0) -> dict:
+         max_seconds: float = 900.0, shapes: int = 1) -> dict:
     """Warm up, then run ``runs`` runs; returns growth figures (runs may stop at the time
     bound: ``runs_done`` says how many were measured)."""
-    one = run_background if via_runs else run_trainer
+    train = run_background if via_runs else run_trainer
+    count = iter(range(10**9))
+
+    def one(config: Config, epochs: int) -> None:
+        train(shaped(config, next(count), shapes), epochs)
+
     start = time.perf_counter()
     print(f"{'':>8} {'runs':>5} {'RSS MB':>9} {'objects':>10} {'tf fns':>8} {'seconds':>8}")
     for _ in range(warmup):
@@ -116,7 +133,7 @@ def soak(config: Config, runs: int, warmup: int = 25, epochs: int = 2, every: in
     last = rows[-1]
     growth = last["rss_mb"] - base["rss_mb"]
     late = [row for row in rows if row["runs"] >= done / 3]
-    return {"architecture": config.model.architecture, "via_runs": via_runs,
+    return {"architecture": config.model.architecture, "via_runs": via_runs, "shapes": shapes,
             "runs_done": done, "warmup": warmup, "epochs": epochs,
             "rss_start_mb": round(base["rss_mb"], 1), "rss_end_mb": round(last["rss_mb"], 1),
             "growth_mb": round(growth, 1), "mb_per_run": round(growth / max(done, 1), 3),
@@ -144,12 +161,16 @@ def main(argv=None) -> dict:
                         help="malloc_trim(0) before each row: RSS of live memory, less noise")
     parser.add_argument("--max-seconds", type=float, default=900.0,
                         help="stop early (and say how many runs were measured)")
+    parser.add_argument("--shapes", type=int, default=1,
+                        help="cycle through this many network shapes (more than the 8 the "
+                             "compiled-epoch pool keeps: every run compiles and evicts)")
     args = parser.parse_args(argv)
     config = Config().replace(architecture=args.architecture)
     result = soak(config, args.runs, args.warmup, args.epochs, args.every, args.via_runs,
-                  args.gc_each_run, args.malloc_trim, args.max_seconds)
+                  args.gc_each_run, args.malloc_trim, args.max_seconds, args.shapes)
     target = "under" if result["growth_mb"] < 30 * result["runs_done"] / 300 else "OVER"
-    print(f"{result['architecture']}{' via BackgroundRun' if args.via_runs else ''}: "
+    shapes = f", {args.shapes} shapes in turn" if args.shapes > 1 else ""
+    print(f"{result['architecture']}{' via BackgroundRun' if args.via_runs else ''}{shapes}: "
           f"{result['runs_done']} runs after a warm-up of {result['warmup']}, RSS "
           f"{result['rss_start_mb']} -> {result['rss_end_mb']} MB: growth "
           f"{result['growth_mb']} MB, {result['mb_per_run']} MB per run ({target} the target "

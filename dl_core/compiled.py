@@ -26,6 +26,12 @@ import keras
 import tensorflow as tf
 
 MAX_SHAPES = 8  # distinct shapes kept compiled
+# TensorFlow keeps every graph it ever instantiated for execution (~0.7 MB a template, in
+# its function runtime's caches) until the caches are cleared for the whole process; a
+# server whose users keep trying new shapes grew by that much per shape (bench/soak.py
+# --shapes 12: 0.78 MB a run). Clearing makes every active run re-instantiate its graphs
+# once (~0.1 s of CPU each), so it is done once per this many evicted templates.
+CLEAR_CACHES_EVERY = 8
 
 
 def run_state(model: keras.Model, optimizer: keras.optimizers.Optimizer) -> list[tf.Variable]:
@@ -85,10 +91,14 @@ def _assign_all(targets, sources) -> None:
 class CompiledPool:
     """Idle :class:`CompiledEpoch` objects by shape key; thread-safe."""
 
-    def __init__(self, max_shapes: int = MAX_SHAPES):
+    def __init__(self, max_shapes: int = MAX_SHAPES, clear_every: int = CLEAR_CACHES_EVERY,
+                 clear_caches: Callable[[], None] | None = None):
         self._lock = threading.Lock()
         self._idle: OrderedDict[tuple, list[CompiledEpoch]] = OrderedDict()
         self._max_shapes = max_shapes
+        self._clear_every = clear_every
+        self._clear_caches = clear_caches or _clear_tensorflow_caches
+        self.evicted = 0  # templates dropped so far
 
     @contextlib.contextmanager
     def borrow(self, key: tuple, make: Callable[[], CompiledEpoch]) -> Iterator[CompiledEpoch]:
@@ -102,11 +112,17 @@ class CompiledPool:
         try:
             yield template
         finally:
+            clear = False
             with self._lock:
                 self._idle.setdefault(key, []).append(template)
                 self._idle.move_to_end(key)
                 while len(self._idle) > self._max_shapes:
-                    self._idle.popitem(last=False)
+                    _, dropped = self._idle.popitem(last=False)
+                    for _ in dropped:
+                        self.evicted += 1
+                        clear |= self.evicted % self._clear_every == 0
+            if clear:
+                self._clear_caches()
 
     def templates(self) -> int:
         with self._lock:
@@ -115,6 +131,13 @@ class CompiledPool:
     def clear(self) -> None:
         with self._lock:
             self._idle.clear()
+
+
+def _clear_tensorflow_caches() -> None:
+    """Free the instantiated graphs of evicted templates (TFE_ContextClearCaches)."""
+    from tensorflow.python.eager import context
+
+    context.context().clear_kernel_cache()
 
 
 POOL = CompiledPool()

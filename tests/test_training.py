@@ -239,3 +239,18 @@ def test_a_learning_rate_change_reaches_the_template_that_still_holds_the_run():
     for a, b in zip(kept, reloaded):
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(kept[0], unchanged[0])
+
+
+def test_the_pool_keeps_a_few_shapes_and_clears_tensorflows_caches_now_and_then():
+    """Evicted templates leave their instantiated graphs in TensorFlow's caches until those
+    are cleared: the pool clears them once per CLEAR_CACHES_EVERY evictions."""
+    from dl_core.compiled import CompiledPool
+
+    clears = []
+    pool = CompiledPool(max_shapes=2, clear_every=3, clear_caches=lambda: clears.append(1))
+    for shape in range(8):
+        with pool.borrow(("shape", shape), object):
+            pass
+    assert pool.templates() == 2 and pool.evicted == 6 and len(clears) == 2
+    with pool.borrow(("shape", 7), lambda: pytest.fail("an idle template was not reused")):
+        pass
