@@ -1,4 +1,5 @@
-"""Datasets: scikit-learn's bundled 8x8 digits and the TensorFlow Playground's 2D sets.
+"""Datasets: scikit-learn's bundled 8x8 digits, and digits drawn on the CNN page's canvas
+(the TensorFlow Playground's 2D sets are in dl_core/toy2d.py).
 
 Nothing here downloads anything; every random choice takes an explicit seed.
 """
@@ -69,72 +70,6 @@ def _split(scale_inputs: bool, validation_fraction: float, seed: int) -> DigitsS
     for a in arrays:
         a.flags.writeable = False  # shared by the cache: nobody may mutate it
     return DigitsSplit(*arrays, scaled=scale_inputs)
-
-
-# --------------------------------------------------------------------------- 2D sets
-
-TOY_DATASETS = ("circle", "xor", "gaussian", "spiral")
-
-
-def toy_dataset(name: str, n_samples: int = 400, noise: float = 0.0, seed: int = 0
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """A TensorFlow Playground 2D classification set: points (n, 2) in [-6, 6] and 0/1 labels.
-
-    ``noise`` in [0, 0.5] is the Playground's noise level (share of the radius / spread).
-    """
-    if name not in TOY_DATASETS:
-        raise ValueError(f"dataset: {name!r} is not one of {', '.join(TOY_DATASETS)}")
-    if not 0.0 <= noise <= 0.5:
-        raise ValueError(f"noise: {noise!r} is out of range, allowed 0 to 0.5")
-    if n_samples < 2:
-        raise ValueError(f"n_samples: {n_samples!r} is too small, need at least 2")
-    rng = np.random.default_rng(seed)
-    points, labels = _TOY_MAKERS[name](rng, n_samples, noise)
-    return points.astype(np.float32), labels.astype(np.int64)
-
-
-def _circle(rng, n, noise):
-    radius = 5.0
-    inner = n // 2
-    r = np.concatenate([rng.uniform(0, radius * 0.5, inner),
-                        rng.uniform(radius * 0.7, radius, n - inner)])
-    angle = rng.uniform(0, 2 * np.pi, n)
-    points = np.stack([r * np.sin(angle), r * np.cos(angle)], axis=1)
-    points += rng.uniform(-radius, radius, (n, 2)) * noise
-    labels = (np.linalg.norm(points, axis=1) < radius * 0.6).astype(int)
-    return points, labels
-
-
-def _xor(rng, n, noise):
-    points = rng.uniform(-5, 5, (n, 2))
-    points += np.sign(points) * 0.3  # keep points off the axes, as the Playground does
-    labels = (points[:, 0] * points[:, 1] >= 0).astype(int)
-    points += rng.uniform(-5, 5, (n, 2)) * noise
-    return points, labels
-
-
-def _gaussian(rng, n, noise):
-    variance = 0.5 + noise * 7.0
-    half = n // 2
-    pos = rng.normal(2.0, np.sqrt(variance), (half, 2))
-    neg = rng.normal(-2.0, np.sqrt(variance), (n - half, 2))
-    return np.concatenate([pos, neg]), np.concatenate([np.ones(half), np.zeros(n - half)])
-
-
-def _spiral(rng, n, noise):
-    half = n // 2
-    parts, labels = [], []
-    for label, delta, count in ((1, 0.0, half), (0, np.pi, n - half)):
-        i = np.arange(count)
-        r = i / count * 5
-        t = 1.75 * i / count * 2 * np.pi + delta
-        xy = np.stack([r * np.sin(t), r * np.cos(t)], axis=1)
-        parts.append(xy + rng.uniform(-1, 1, (count, 2)) * noise * 5)
-        labels.append(np.full(count, label))
-    return np.concatenate(parts), np.concatenate(labels)
-
-
-_TOY_MAKERS = {"circle": _circle, "xor": _xor, "gaussian": _gaussian, "spiral": _spiral}
 
 
 def digit_from_drawing(rgba, pixel_max: float = 1.0, min_ink: float = 0.02):

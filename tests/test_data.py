@@ -2,8 +2,7 @@ import numpy as np
 import pytest
 
 from dl_core.config import DataConfig
-from dl_core.data import (TOY_DATASETS, DigitsSplit, digit_from_drawing, load_digits_split,
-                          toy_dataset)
+from dl_core.data import DigitsSplit, digit_from_drawing, load_digits_split
 
 
 def test_split_sizes_stratified_and_seeded():
@@ -36,30 +35,6 @@ def test_image_view_and_read_only():
     np.testing.assert_array_equal(images[5, 2, 3, 0], split.x_test[5, 2 * 8 + 3])
     with pytest.raises(ValueError):
         split.x_train[0, 0] = 3.0  # the cached arrays are shared: nobody may mutate them
-
-
-@pytest.mark.parametrize("name", TOY_DATASETS)
-def test_toy_datasets(name):
-    x, y = toy_dataset(name, n_samples=200, noise=0.1, seed=4)
-    assert x.shape == (200, 2) and set(np.unique(y)) == {0, 1}
-    assert 60 <= y.sum() <= 140  # both classes well represented
-    x2, _ = toy_dataset(name, n_samples=200, noise=0.1, seed=4)
-    np.testing.assert_array_equal(x, x2)
-
-
-def test_toy_labels_follow_the_pattern_without_noise():
-    x, y = toy_dataset("xor", 300, noise=0.0, seed=1)
-    np.testing.assert_array_equal(y, (x[:, 0] * x[:, 1] >= 0).astype(int))
-    x, y = toy_dataset("circle", 300, noise=0.0, seed=1)
-    np.testing.assert_array_equal(y, (np.linalg.norm(x, axis=1) < 3).astype(int))
-
-
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(name="moons"), "not one of"), (dict(name="xor", noise=0.9), "noise"),
-    (dict(name="xor", n_samples=1), "n_samples")])
-def test_toy_bad_input(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        toy_dataset(**kwargs)
 
 
 # ----------------------------------------------------------------- drawings (CNN page canvas)
