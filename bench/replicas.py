@@ -22,31 +22,32 @@ from pathlib import Path
 COOKIE = "dlp_replica"
 
 
-def nginx_config(listen: str, replicas: list[str], prefix: str = "/tmp/dl-playground-nginx"
-                 ) -> str:
+def nginx_config(listen: str, replicas: list[str], prefix: str | None = None) -> str:
     """An nginx.conf that spreads new browsers over ``replicas`` (host:port) at random and
-    keeps each on its replica with the ``dlp_replica`` cookie; websockets pass through."""
+    keeps each on its replica with the ``dlp_replica`` cookie; websockets pass through.
+
+    ``prefix``: a folder for the pid file, logs and temporary files (the benchmark's own
+    run); without it, nginx's standard places (/run/nginx.pid, /var/log/nginx, ...)."""
     n = len(replicas)
     shares = "\n".join(f"        {100 / n:.4g}% {i};" for i in range(n - 1))
     shares += f"\n        * {n - 1};"
     known = "\n".join(f'        "{i}" {i};' for i in range(n))
     addresses = "\n".join(f"        {i} {address};" for i, address in enumerate(replicas))
+    paths = "" if prefix is None else (
+        f"pid {prefix}/nginx.pid;\nerror_log {prefix}/error.log warn;\n")
+    temp = "" if prefix is None else "".join(
+        f"    {kind}_temp_path {prefix}/{kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     return f"""# nginx in front of {n} app processes with sticky sessions (bench/replicas.py writes this).
 # Each process keeps its users' training runs in memory, so every request of a browser,
-# the websocket above all, must reach the same process.
+# the websocket above all, must reach the same process. If a process goes down, its users
+# get errors until their cookie is dropped (a new browser session) or the process is back.
 worker_processes 1;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log warn;
-events {{ worker_connections 4096; }}
+{paths}events {{ worker_connections 4096; }}
 
 http {{
     access_log off;
-    client_body_temp_path {prefix}/client_body;
-    proxy_temp_path {prefix}/proxy;
-    fastcgi_temp_path {prefix}/fastcgi;
-    uwsgi_temp_path {prefix}/uwsgi;
-    scgi_temp_path {prefix}/scgi;
-
+{temp}
     # a browser without the cookie gets a replica at random ...
     split_clients "${{remote_addr}}${{remote_port}}${{msec}}" $new_replica {{
 {shares}
@@ -72,7 +73,7 @@ http {{
             proxy_http_version 1.1;
             proxy_set_header Upgrade $http_upgrade;
             proxy_set_header Connection $connection_upgrade;
-            proxy_set_header Host $host;
+            proxy_set_header Host $http_host;  # with the port: Streamlit checks Origin
             proxy_read_timeout 1h;  # a websocket stays open while the page is
             proxy_buffering off;
             add_header Set-Cookie "{COOKIE}=$replica; Path=/; HttpOnly; SameSite=Lax" always;
@@ -97,7 +98,7 @@ def sticky_replicas(n: int, extra_env: dict | None = None):
         port = free_port()
         conf = prefix / "nginx.conf"
         conf.write_text(nginx_config(f"127.0.0.1:{port}", [u.split("//")[1] for u in urls],
-                                     str(prefix)))
+                                     str(prefix)))  # deploy/nginx.conf, own ports and paths
         process = subprocess.Popen([nginx, "-p", str(prefix), "-c", str(conf), "-g",
                                     "daemon off;"], stderr=subprocess.STDOUT,
                                    stdout=open(prefix / "stdout.log", "w"))

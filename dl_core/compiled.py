@@ -60,7 +60,6 @@ class CompiledEpoch:
         self._load = tf.function(lambda source: _assign_all(self.state, source))
         self._store = tf.function(lambda target: _assign_all(target, self.state))
         self._concrete: dict[str, Callable] = {}
-        self.owner: object | None = None  # whose state the variables hold (see Trainer)
 
     def _call(self, name: str, function, *args):
         """Call the one graph of ``function`` (the shapes are fixed by the pool key) without

@@ -62,12 +62,17 @@ def seed_keras(seed: int) -> None:
     epoch re-instantiate, ~100 ms of CPU each. tests/test_models.py checks the weights
     against ``keras.utils.set_random_seed``.
     """
-    from keras.src.backend.common import global_state
-    from keras.src.random import seed_generator
-    from keras.src.utils import rng_utils
+    try:  # Keras internals (keras.src): if a release moves them, seed the public way
+        from keras.src.backend.common import global_state
+        from keras.src.random import seed_generator
+        from keras.src.utils import rng_utils
 
-    global_state.set_global_attribute(rng_utils.GLOBAL_RANDOM_SEED, seed)
-    global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, None)
+        attributes = (rng_utils.GLOBAL_RANDOM_SEED, seed_generator.GLOBAL_SEED_GENERATOR)
+    except (ImportError, AttributeError):  # pragma: no cover - checked on Keras 3.15
+        keras.utils.set_random_seed(seed)
+        return
+    global_state.set_global_attribute(attributes[0], seed)
+    global_state.set_global_attribute(attributes[1], None)
     random.seed(seed)
     np.random.seed(seed)
 

@@ -61,8 +61,8 @@ class BackgroundRun:
     """Trains ``make_trainer()``'s Trainer for up to ``epochs`` epochs, one scheduled turn
     at a time.
 
-    ``make_trainer`` is called in a worker thread (building and tracing take about a second,
-    so the page returns at once). ``epoch_delay`` seconds pass between epochs so people can
+    ``make_trainer`` is called in a worker thread (building a model takes tens of ms, and
+    the first epoch of a new shape traces its graph in ~0.5 s: the page returns at once). ``epoch_delay`` seconds pass between epochs so people can
     watch. ``continues``: an ended run whose Trainer (model, optimizer, history) this run
     trains on instead of calling ``make_trainer``; its epochs and learning-rate marks carry
     over.

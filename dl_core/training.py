@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -113,13 +114,11 @@ class Trainer:
         self._kernels = [(layer.name, layer.kernel) for layer in self.model.layers
                          if hasattr(layer, "kernel")]
         self._state = run_state(self.model, self.optimizer)
-        self._shape = (config.model, config.training.optimizer, config.training.momentum,
-                       config.training.nesterov, config.training.batch_size,
-                       *(tuple(t.shape) for t in (self._x, self._x_val, self._x_test)))
+        self._shape = _shape_key(config, (self._x, self._x_val, self._x_test))
         self.history: list[EpochStats] = []
-        self.compile_seconds = 0.0  # of the last epoch: compiling a template for the pool
-        self._token = object()  # marks a pooled template as holding this run's state
-        self._state_changed = False  # written to outside train_epoch since the last epoch
+        # the last epoch's time when it had to compile a template for the pool (the
+        # scheduler does not charge it to this run: later runs of the shape use it)
+        self.compile_seconds = 0.0
         self.test_probabilities_: np.ndarray | None = None
 
     @property
@@ -135,12 +134,6 @@ class Trainer:
         """Change the rate from the next step on; no rebuild, no retrace."""
         value = check_value(SETTINGS_BY_NAME["learning_rate"], learning_rate)
         self.optimizer.learning_rate = value
-        self.state_changed()
-
-    def state_changed(self) -> None:
-        """Say that the model's or optimizer's variables were written to outside
-        ``train_epoch`` (the next epoch copies them into its compiled template)."""
-        self._state_changed = True
 
     def train_epoch(self) -> EpochStats:
         """Train one epoch, evaluate, append to ``history`` and return the stats.
@@ -157,14 +150,11 @@ class Trainer:
             return self._compile()
 
         with POOL.borrow(self._shape, compile_template) as compiled:
-            if compiled.owner is not self._token or self._state_changed:
-                compiled.load(self._state)  # (else it still holds this run's state)
-                self._state_changed = False
+            compiled.load(self._state)
             loss, accuracy, batch_losses = compiled.epoch(self._x, self._y, perm)
             val_loss, val_accuracy, test_probs, norms = compiled.evaluate(
                 self._x_val, self._y_val, self._x_test, self._x, self._y)
             compiled.store(self._state)
-            compiled.owner = self._token
         seconds = time.perf_counter() - start
         # tracing a template is done once for every later run of this shape, not for us
         self.compile_seconds = seconds if compiled_now else 0.0
@@ -198,6 +188,16 @@ class Trainer:
         optimizer.build(model.trainable_variables)
         return CompiledEpoch(model, optimizer, self.config.training.batch_size, _train_epoch,
                              _evaluate)
+
+
+def _shape_key(config: Config, tensors) -> tuple:
+    """What the traced epoch depends on: the layers (not how their weights start), the
+    optimizer and the options it bakes into the graph, the batch size, the data shapes."""
+    t = config.training
+    options = (t.momentum, t.nesterov) if t.optimizer == "sgd" else \
+        (t.momentum,) if t.optimizer == "rmsprop" else ()
+    model = dataclasses.replace(config.model, initializer="glorot_uniform")
+    return (model, t.optimizer, options, t.batch_size, *(tuple(x.shape) for x in tensors))
 
 
 def _total_loss(compiled: CompiledEpoch, y, probs):
@@ -271,6 +271,7 @@ def fit_reference(config: Config, split: DigitsSplit | None = None, epochs: int 
     """
     t = config.training
     split = split or load_digits_split(config.data, t.seed)
+    keras.utils.set_random_seed(t.seed)  # fit's shuffling draws on TensorFlow's global seed
     model = build_model(config.model, seed=t.seed)
     model.compile(optimizer=make_optimizer(t), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])

@@ -19,21 +19,29 @@ def test_keras_clean_up_patch_applies():
 
 
 
-def test_a_timer_rerun_is_dropped_while_the_script_runs_and_a_click_never_is():
+def test_a_timer_rerun_is_dropped_only_while_its_fragment_or_a_full_run_runs():
     from streamlit.proto.ClientState_pb2 import ClientState
     from streamlit.runtime.app_session import AppSession, AppSessionState
 
     assert streamlit_fixes.install() is True
     assert AppSession.request_rerun.skips_auto_reruns
-    timer = ClientState(fragment_id="f", is_auto_rerun=True)
-    click = ClientState(fragment_id="f", is_auto_rerun=False)
+    live = ClientState(fragment_id="live", is_auto_rerun=True)
+    panel = ClientState(fragment_id="panel", is_auto_rerun=True)
+    click = ClientState(fragment_id="live", is_auto_rerun=False)
 
     class Session:
-        def __init__(self, state):
-            self._state = state
+        def __init__(self, state, running):
+            self._state, self.running_fragments = state, running
 
-    running, idle = Session(AppSessionState.APP_IS_RUNNING), Session(
-        AppSessionState.APP_NOT_RUNNING)
+    running_live = Session(AppSessionState.APP_IS_RUNNING, frozenset({"live"}))
+    full_run = Session(AppSessionState.APP_IS_RUNNING, None)
+    idle = Session(AppSessionState.APP_NOT_RUNNING, frozenset({"live"}))
     drop = streamlit_fixes.drops_rerun
-    assert drop(running, timer)
-    assert not drop(idle, timer) and not drop(running, click) and not drop(running, None)
+    assert drop(running_live, live) and drop(full_run, live) and drop(full_run, panel)
+    assert not drop(running_live, panel)  # another fragment's timer is never dropped
+    assert not drop(idle, live) and not drop(running_live, click)
+    assert not drop(running_live, None)
+
+
+def test_set_fragment_interval_outside_a_script_run_sends_nothing():
+    assert streamlit_fixes.set_fragment_interval(0.5) is False

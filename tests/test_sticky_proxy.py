@@ -22,6 +22,15 @@ def test_the_deploy_example_is_what_the_benchmark_runs():
         "80", ["127.0.0.1:8502", "127.0.0.1:8503"])
 
 
+@pytest.mark.skipif(shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists(),
+                    reason="nginx is not installed (.ci/run installs nginx-light)")
+def test_nginx_accepts_the_deploy_file():
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    result = subprocess.run([nginx, "-t", "-c", str(ROOT / "deploy" / "nginx.conf")],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+
+
 def _backend(name: str):
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - http.server's name

@@ -254,3 +254,28 @@ def test_the_pool_keeps_a_few_shapes_and_clears_tensorflows_caches_now_and_then(
     assert pool.templates() == 2 and pool.evicted == 6 and len(clears) == 2
     with pool.borrow(("shape", 7), lambda: pytest.fail("an idle template was not reused")):
         pass
+
+
+
+def test_a_run_never_trains_on_a_stale_copy_of_its_own_state():
+    """Two runs of one shape trading two templates in the order two workers can give them:
+    each run's results stay those of the run trained alone (a template that once held a run
+    must be loaded again: the run has moved on since)."""
+    from dl_core.compiled import POOL
+
+    config = Config()
+    solo = {seed: _weights_after(config.replace(seed=seed), 3)[1] for seed in (1, 2)}
+    POOL.clear()
+    a, b = Trainer(config.replace(seed=1)), Trainer(config.replace(seed=2))
+    a.train_epoch()  # template T1 holds A's epoch 1
+    with POOL.borrow(a._shape, None):  # T1 busy elsewhere
+        b.train_epoch()  # B compiles T2
+    with POOL.borrow(a._shape, None):  # T1 busy again
+        a.train_epoch()  # A on T2 (epoch 2); T1 still holds A's epoch 1
+    with POOL.borrow(a._shape, None):  # takes T1 (returned last)
+        b.train_epoch()  # B on T2
+    a.train_epoch()  # A on T1, which holds its state of an epoch ago
+    b.train_epoch()
+    for trainer, seed in ((a, 1), (b, 2)):
+        for got, want in zip(trainer.model.get_weights(), solo[seed]):
+            np.testing.assert_array_equal(got, want)

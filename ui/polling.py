@@ -90,9 +90,5 @@ class RefreshLoad:
         intervals, 1.2 s on a quiet server, up to 16 s on a crowded one."""
         return 8 * self.interval(session, active_runs)
 
-    def forget(self, session: str) -> None:
-        with self._lock:
-            self._sessions.pop(session, None)
-
 
 LOAD = RefreshLoad()

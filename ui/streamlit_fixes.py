@@ -1,11 +1,15 @@
-"""Work around a Streamlit behaviour that breaks live Keras training in threads.
+"""Work-arounds for Streamlit behaviours that break live training, read on Streamlit 1.67.
 
-After every script run (including each fragment refresh) Streamlit calls
-``keras.backend.clear_session()``. That replaces Keras' process-wide thread-local state
-objects, clears TensorFlow's kernel cache and runs a full garbage collection (~190 ms with
-TensorFlow loaded), under the feet of the training threads of every session. Our models
-are built with explicit layer names and never rely on Keras' global state between runs,
-so we skip the Keras part of that clean-up and keep the rest.
+- After every script run (including each fragment refresh) Streamlit calls
+  ``keras.backend.clear_session()``. That replaces Keras' process-wide thread-local state
+  objects, clears TensorFlow's kernel cache and runs a full garbage collection (~190 ms
+  with TensorFlow loaded), under the feet of the training threads of every session. Our
+  models are built with explicit layer names and never rely on Keras' global state
+  between runs, so we skip the Keras part of that clean-up and keep the rest.
+- ``AppSession.request_rerun``: a fragment's timer rerun that arrives while that fragment
+  runs is dropped instead of queued (queued, it discarded the running refresh's output).
+- ``set_fragment_interval``: a polling fragment changes its own pace (``auto_rerun``).
+- ``ensure_app_navigation``: a cold server's first page link runs under app.py.
 """
 
 from __future__ import annotations
@@ -28,11 +32,10 @@ def _clean_problem_modules_without_keras() -> None:
 def install() -> bool:
     """Patch Streamlit's script runner and sessions; returns False if their internals have
     changed."""
+    reruns_patched = _skip_auto_reruns_while_running()  # independent of the next one
     try:
         from streamlit.runtime.scriptrunner import script_runner
     except ImportError:  # pragma: no cover - a Streamlit without that module
-        return False
-    if not _skip_auto_reruns_while_running():
         return False
     # Patch the globals the running code reads (the module object seen by an import can be
     # a lazy-loading proxy whose attributes are not those globals).
@@ -41,26 +44,31 @@ def install() -> bool:
     if not namespace or "_clean_problem_modules" not in namespace:
         return False
     namespace["_clean_problem_modules"] = _clean_problem_modules_without_keras
-    return True
+    return reruns_patched
 
 
 def _skip_auto_reruns_while_running() -> bool:
-    """Drop a fragment's timer rerun that arrives while the session's script is running.
+    """Drop a fragment's timer rerun that arrives while that fragment (or a full run of the
+    page) is running.
 
-    Streamlit queues it, and when it starts it clears the running one's output that the
+    Streamlit queues it, and when it starts it clears that fragment's output that the
     event loop has not sent yet (``AppSession._clear_queue``: "finished early for a
     rerun"). On a loaded server that happened to most refreshes and charts stood still
     while the server worked flat out (bench/load.py: 3,635 of 4,572 live refreshes). The
-    browser's timer fires again one interval later; a click's rerun is never dropped.
+    browser's timer fires again one interval later. Other fragments' timer reruns and
+    clicks are never dropped. The fragments a run is running come with its SCRIPT_STARTED
+    event, recorded on the session here.
     """
     try:
         from streamlit.runtime.app_session import AppSession, AppSessionState
-    except ImportError:  # pragma: no cover - a Streamlit without that module
+        from streamlit.runtime.scriptrunner.script_runner import ScriptRunnerEvent
+    except ImportError:  # pragma: no cover - a Streamlit without those modules
         return False
     original = AppSession.request_rerun
     if getattr(original, "skips_auto_reruns", False):
         return True
-    if not hasattr(AppSessionState, "APP_IS_RUNNING"):  # pragma: no cover
+    handle = getattr(AppSession, "_handle_scriptrunner_event_on_event_loop", None)
+    if handle is None or not hasattr(AppSessionState, "APP_IS_RUNNING"):  # pragma: no cover
         return False
 
     def request_rerun(self, client_state):
@@ -68,18 +76,28 @@ def _skip_auto_reruns_while_running() -> bool:
             return None
         return original(self, client_state)
 
+    def handle_event(self, sender, event, *args, **kwargs):
+        handle(self, sender, event, *args, **kwargs)
+        if event == ScriptRunnerEvent.SCRIPT_STARTED and sender is self._scriptrunner:
+            ids = args[4] if len(args) > 4 else kwargs.get("fragment_ids_this_run")
+            self.running_fragments = frozenset(ids) if ids else None  # None: a full run
+
     request_rerun.skips_auto_reruns = True
-    request_rerun.__wrapped__ = original
     AppSession.request_rerun = request_rerun
+    AppSession._handle_scriptrunner_event_on_event_loop = handle_event
     return True
 
 
 def drops_rerun(session, client_state) -> bool:
-    """Whether the patched ``AppSession.request_rerun`` ignores this request."""
+    """Whether the patched ``AppSession.request_rerun`` ignores this request: a timer
+    rerun of a fragment that is running now, or of any fragment during a full run."""
     from streamlit.runtime.app_session import AppSessionState
 
-    return bool(client_state is not None and client_state.is_auto_rerun
-                and getattr(session, "_state", None) == AppSessionState.APP_IS_RUNNING)
+    if client_state is None or not client_state.is_auto_rerun \
+            or getattr(session, "_state", None) != AppSessionState.APP_IS_RUNNING:
+        return False
+    running = getattr(session, "running_fragments", None)
+    return running is None or client_state.fragment_id in running
 
 
 def ensure_app_navigation() -> None:
@@ -119,8 +137,10 @@ def set_fragment_interval(seconds: float) -> bool:
     )
 
     ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return False
     fragment_id = ThreadState.get().fragment_id
-    if ctx is None or not fragment_id:
+    if not fragment_id:
         return False
     msg = ForwardMsg()
     msg.auto_rerun.interval = seconds
