@@ -52,9 +52,9 @@ class RunSnapshot:
 
     @property
     def epochs_per_second(self) -> float:
-        """Epochs this run trained (not those it continued from) per second."""
-        trained = len(self.history) - (self.first_epoch - 1)
-        return trained / self.elapsed_seconds if self.elapsed_seconds > 0 else 0.0
+        """Epochs per second of training time (a run that continues another counts that
+        run's epochs and time too: one Step after a run reads as the whole run's pace)."""
+        return len(self.history) / self.elapsed_seconds if self.elapsed_seconds > 0 else 0.0
 
 
 class BackgroundRun:
@@ -93,7 +93,9 @@ class BackgroundRun:
         self._test_probs = previous.test_probabilities if previous else None
         self._kernels: dict = dict(previous.kernels) if previous else {}
         self._started = self._ended = None
-        self._clock = 0.0  # seconds spent building or training (not paused, not queued)
+        # seconds spent building or training (not paused, not queued), those of the run this
+        # one continues included
+        self._clock = previous.elapsed_seconds if previous else 0.0
         self._clock_since: float | None = None  # when the current stretch began
         self._submitted = False
         self._next_due = 0.0  # monotonic time of the next epoch (the pause between epochs)
@@ -176,7 +178,7 @@ class BackgroundRun:
     def seconds_left(self) -> float | None:
         """Estimated seconds until this run ends by itself (None while paused or unknown)."""
         with self._cond:
-            trained = len(self._history) - (self._first_epoch - 1)
+            trained = len(self._history)
             if self._paused or self._ended is not None or not self._started:
                 return None if self._ended is None else 0.0
             per_epoch = self._clock_seconds(time.monotonic()) / trained if trained else 2.0

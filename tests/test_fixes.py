@@ -45,3 +45,13 @@ def test_a_timer_rerun_is_dropped_only_while_its_fragment_or_a_full_run_runs():
 
 def test_set_fragment_interval_outside_a_script_run_sends_nothing():
     assert streamlit_fixes.set_fragment_interval(0.5) is False
+
+
+def test_a_timer_rerun_never_carries_a_button_click():
+    from streamlit.proto.ClientState_pb2 import ClientState
+
+    state = ClientState(fragment_id="live", is_auto_rerun=True)
+    click = state.widget_states.widgets.add(id="pause", trigger_value=True)
+    slider = state.widget_states.widgets.add(id="lr", double_value=0.01)
+    streamlit_fixes.clear_button_triggers(state)
+    assert click.trigger_value is False and slider.double_value == 0.01

@@ -317,3 +317,20 @@ def test_elapsed_time_does_not_count_pauses():
     assert after.epochs_per_second == before.epochs_per_second
     run.stop()
     assert run.join(5)
+
+
+def test_a_continued_run_reads_as_the_whole_runs_time_and_pace():
+    """One Step after a 3-epoch run must not read "0.0 s · 28.8 epochs/s": the clock and
+    the pace carry over from the run it continues."""
+    first = BackgroundRun(lambda: FakeTrainer(delay=0.05), epochs=3).start()
+    first.join(10)
+    before = first.snapshot().elapsed_seconds
+    assert before >= 0.15
+    more = BackgroundRun(lambda: None, epochs=6, continues=first).start(paused=True)
+    more.step()
+    wait_for(lambda: more.snapshot().status == "paused" and len(more.snapshot().history) == 4)
+    snap = more.snapshot()
+    assert snap.elapsed_seconds >= before + 0.05
+    assert snap.epochs_per_second == pytest.approx(4 / snap.elapsed_seconds)
+    assert snap.epochs_per_second < 4 / 0.2  # four epochs of at least 50 ms each
+    more.stop()

@@ -91,8 +91,13 @@ def run_banner(page: str, config: Config | None) -> None:
     if shown is None:
         return
     snap = shown.snapshot()
-    changed = (f" (learning rate changed {len(snap.lr_changes)} times during the run: see the "
-               "marks on the curves)" if snap.lr_changes else "")
+    times = len(snap.lr_changes)
+    # (this line is drawn by full reruns only: while the run trains, no count that would lag)
+    changed = ("" if not times else
+               " (learning rate changed during the run: see the marks on the curves)"
+               if snap.active else
+               f" (learning rate changed {'once' if times == 1 else f'{times} times'} during "
+               "the run: see the marks on the curves)")
     st.caption(f"Results of **{shown.name}**: {describe(shown.config)}{changed}")
     if config is None or snap.active:
         return

@@ -7,7 +7,8 @@
   models are built with explicit layer names and never rely on Keras' global state
   between runs, so we skip the Keras part of that clean-up and keep the rest.
 - ``AppSession.request_rerun``: a fragment's timer rerun that arrives while that fragment
-  runs is dropped instead of queued (queued, it discarded the running refresh's output).
+  runs is dropped instead of queued (queued, it discarded the running refresh's output),
+  and a timer rerun never carries a copy of a button click (it ran the callback twice).
 - ``set_fragment_interval``: a polling fragment changes its own pace (``auto_rerun``).
 - ``ensure_app_navigation``: a cold server's first page link runs under app.py.
 """
@@ -74,6 +75,8 @@ def _skip_auto_reruns_while_running() -> bool:
     def request_rerun(self, client_state):
         if drops_rerun(self, client_state):
             return None
+        if client_state is not None and client_state.is_auto_rerun:
+            clear_button_triggers(client_state)
         return original(self, client_state)
 
     def handle_event(self, sender, event, *args, **kwargs):
@@ -98,6 +101,19 @@ def drops_rerun(session, client_state) -> bool:
         return False
     running = getattr(session, "running_fragments", None)
     return running is None or client_state.fragment_id in running
+
+
+def clear_button_triggers(client_state) -> None:
+    """Reset the button clicks a timer rerun carries.
+
+    The browser sends every widget's state with each rerun; a timer tick that fires while a
+    click's trigger is still set carries a copy of that click, which ran the button's
+    callback a second time: Pause paused and at once resumed (about one Pause in three in
+    tests/browser/test_app_browser.py). A click always comes in its own request.
+    """
+    for widget in client_state.widget_states.widgets:
+        if widget.WhichOneof("value") == "trigger_value" and widget.trigger_value:
+            widget.trigger_value = False
 
 
 def ensure_app_navigation() -> None:
