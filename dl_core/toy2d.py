@@ -19,6 +19,38 @@ SIX_GAUSSIANS = ((-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1),
                  (-4, -2.5, -1), (0, -2.5, 1), (4, -2.5, -1))  # centre x, y and sign
 
 
+# The Playground's input features: name -> (label, function of the points' x1, x2 columns)
+FEATURES = {
+    "x1": ("X₁", lambda x1, x2: x1),
+    "x2": ("X₂", lambda x1, x2: x2),
+    "x1_squared": ("X₁²", lambda x1, x2: x1 * x1),
+    "x2_squared": ("X₂²", lambda x1, x2: x2 * x2),
+    "x1_times_x2": ("X₁X₂", lambda x1, x2: x1 * x2),
+    "sin_x1": ("sin(X₁)", lambda x1, x2: np.sin(x1)),
+    "sin_x2": ("sin(X₂)", lambda x1, x2: np.sin(x2)),
+}
+
+
+def input_features(points: np.ndarray, features: tuple[str, ...]) -> np.ndarray:
+    """The network's inputs: one column per chosen feature of the points (n, 2), float32."""
+    if not features:
+        raise ValueError("features: choose at least one input feature")
+    unknown = [f for f in features if f not in FEATURES]
+    if unknown:
+        raise ValueError(f"features: {', '.join(map(repr, unknown))} not among "
+                         f"{', '.join(FEATURES)}")
+    x1, x2 = points[:, 0].astype(np.float64), points[:, 1].astype(np.float64)
+    return np.stack([FEATURES[f][1](x1, x2) for f in features], axis=1).astype(np.float32)
+
+
+def plane_grid(resolution: int = 50) -> np.ndarray:
+    """Points (resolution^2, 2) covering [-6, 6]^2 row by row from the top (y = 6) down,
+    where a heatmap of the network's output is evaluated."""
+    axis = np.linspace(-EXTENT, EXTENT, resolution)
+    x, y = np.meshgrid(axis, axis[::-1])
+    return np.stack([x.ravel(), y.ravel()], axis=1).astype(np.float32)
+
+
 def num_classes(name: str) -> int:
     """Classes of a classification set; 0 for a regression set."""
     _check_name(name)

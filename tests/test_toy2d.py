@@ -122,3 +122,27 @@ def test_six_gaussians_label_by_hand():
 def test_bad_input_names_the_field(kwargs, message):
     with pytest.raises(ValueError, match=message):
         toy_dataset(**kwargs)
+
+
+def test_input_features_are_the_playgrounds():
+    from dl_core.toy2d import FEATURES, input_features
+
+    points = np.array([[1.0, 2.0], [-0.5, 3.0]], np.float32)
+    got = input_features(points, tuple(FEATURES))
+    x1, x2 = points[:, 0], points[:, 1]
+    want = np.stack([x1, x2, x1**2, x2**2, x1 * x2, np.sin(x1), np.sin(x2)], axis=1)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    assert got.dtype == np.float32
+    with pytest.raises(ValueError, match="at least one"):
+        input_features(points, ())
+    with pytest.raises(ValueError, match="'cos_x1'"):
+        input_features(points, ("x1", "cos_x1"))
+
+
+def test_plane_grid_covers_the_plane_from_the_top_left():
+    from dl_core.toy2d import plane_grid
+
+    grid = plane_grid(5)
+    assert grid.shape == (25, 2)
+    np.testing.assert_allclose(grid[0], [-6, 6])
+    np.testing.assert_allclose(grid[-1], [6, -6])
