@@ -1,0 +1,152 @@
+"""The engine of the 2D playground (issue 10): a small Keras network on the TensorFlow
+Playground's input features, trained one graph call per epoch, and its outputs over the
+plane (the decision boundary, and every neuron's own heatmap).
+
+The Playground trains with plain SGD on a tanh output and squared error; here a
+classification network ends in a softmax over the classes (2, 3 or 4) with cross-entropy,
+and a regression network in one linear unit with squared error, both with plain SGD.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from dl_core.toy2d import FEATURES, input_features, num_classes, plane_grid, toy_dataset
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+
+
+@dataclass(frozen=True)
+class PlaygroundSpec:
+    """One 2D experiment. Validation raises ValueError naming the field and its range."""
+
+    dataset: str = "circle"
+    noise: float = 0.0
+    n_samples: int = 500
+    train_fraction: float = 0.5
+    features: tuple = ("x1", "x2")
+    hidden: tuple = (4, 2)
+    activations: tuple = ("tanh", "tanh")
+    learning_rate: float = 0.03
+    batch_size: int = 10
+    l1: float = 0.0
+    l2: float = 0.0
+    seed: int = 0
+
+    def __post_init__(self):
+        num_classes(self.dataset)  # raises for an unknown name
+        checks = [("noise", 0.0, 0.5), ("train_fraction", 0.1, 0.9),
+                  ("learning_rate", 1e-5, 10.0), ("batch_size", 1, 30), ("l1", 0.0, 1.0),
+                  ("l2", 0.0, 1.0), ("n_samples", 10, 5000)]
+        for name, low, high in checks:
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise ValueError(f"{name}: {value!r} is out of range, allowed {low} to {high}")
+        if not self.features or any(f not in FEATURES for f in self.features):
+            raise ValueError(f"features: {self.features!r} must be a non-empty choice of "
+                             f"{', '.join(FEATURES)}")
+        if len(self.hidden) > 6 or any(not 1 <= u <= 32 for u in self.hidden):
+            raise ValueError(f"hidden: {self.hidden!r}: 0 to 6 layers of 1 to 32 neurons")
+        if len(self.activations) != len(self.hidden) or any(
+                a not in ACTIVATIONS for a in self.activations):
+            raise ValueError(f"activations: {self.activations!r}: one of "
+                             f"{', '.join(ACTIVATIONS)} per hidden layer")
+
+    @property
+    def classes(self) -> int:
+        """Output classes; 0 for regression."""
+        return num_classes(self.dataset)
+
+
+def split(spec: PlaygroundSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Shuffled points and labels: (x_train, y_train, x_test, y_test), seeded."""
+    points, labels = toy_dataset(spec.dataset, spec.n_samples, spec.noise, spec.seed)
+    order = np.random.default_rng(spec.seed + 1).permutation(len(points))
+    cut = int(round(spec.train_fraction * len(points)))
+    train, test = order[:cut], order[cut:]
+    return points[train], labels[train], points[test], labels[test]
+
+
+def build(spec: PlaygroundSpec) -> keras.Model:
+    """The network: the chosen features in, ``hidden`` layers, a softmax or linear output."""
+    regularizer = keras.regularizers.L1L2(l1=spec.l1, l2=spec.l2) if spec.l1 or spec.l2 \
+        else None
+    initializer = keras.initializers.GlorotUniform(seed=spec.seed)
+    layers = [keras.Input((len(spec.features),), name="features")]
+    for i, (units, activation) in enumerate(zip(spec.hidden, spec.activations), start=1):
+        layers.append(keras.layers.Dense(units, activation=activation, name=f"hidden_{i}",
+                                         kernel_initializer=initializer,
+                                         kernel_regularizer=regularizer))
+    if spec.classes:
+        layers.append(keras.layers.Dense(spec.classes, activation="softmax", name="output",
+                                         kernel_initializer=initializer))
+    else:
+        layers.append(keras.layers.Dense(1, name="output", kernel_initializer=initializer))
+    return keras.Sequential(layers, name="playground")
+
+
+class PlaygroundTrainer:
+    """Trains :func:`build` on :func:`split` one epoch per call (SGD, in one graph call).
+
+    Attributes: ``spec``, ``model``, ``history`` (list of dicts: epoch, train_loss,
+    test_loss, train_accuracy, test_accuracy; accuracies are None for regression).
+    """
+
+    def __init__(self, spec: PlaygroundSpec):
+        self.spec = spec
+        self.x_train, self.y_train, self.x_test, self.y_test = split(spec)
+        self.model = build(spec)
+        self.optimizer = keras.optimizers.SGD(spec.learning_rate)
+        self.optimizer.build(self.model.trainable_variables)
+        self._loss = (keras.losses.SparseCategoricalCrossentropy() if spec.classes
+                      else keras.losses.MeanSquaredError())
+        self._inputs = [tf.constant(input_features(x, spec.features))
+                        for x in (self.x_train, self.x_test)]
+        self._labels = [tf.constant(y) for y in (self.y_train, self.y_test)]
+        self._rng = np.random.default_rng(spec.seed + 2)
+        self._epoch_fn = tf.function(self._epoch)
+        self.history: list[dict] = []
+
+    def train_epoch(self) -> dict:
+        """One epoch; returns (and appends to ``history``) the losses and accuracies."""
+        n = len(self.y_train)
+        perm = tf.constant(self._rng.permutation(n).astype(np.int32))
+        self._epoch_fn(self._inputs[0], self._labels[0], perm)
+        stats = {"epoch": len(self.history) + 1}
+        for name, x, y in (("train", *self._inputs[:1], self._labels[0]),
+                           ("test", self._inputs[1], self._labels[1])):
+            out = self.model(x, training=False)
+            stats[f"{name}_loss"] = float(self._loss(y, out))
+            stats[f"{name}_accuracy"] = (float(np.mean(np.argmax(out, axis=1) == y.numpy()))
+                                         if self.spec.classes else None)
+        self.history.append(stats)
+        return stats
+
+    def _epoch(self, x, y, perm):
+        bs = self.spec.batch_size
+        n = tf.shape(perm)[0]
+        for i in tf.range((n + bs - 1) // bs):
+            idx = perm[i * bs: tf.minimum((i + 1) * bs, n)]
+            with tf.GradientTape() as tape:
+                out = self.model(tf.gather(x, idx), training=True)
+                loss = self._loss(tf.gather(y, idx), out)
+                if self.model.losses:
+                    loss += tf.add_n(self.model.losses)
+            variables = self.model.trainable_variables
+            grads = tape.gradient(loss, variables)
+            tf.distribute.get_replica_context().merge_call(
+                lambda _: self.optimizer.apply_gradients(zip(grads, variables)))
+
+    def outputs_on_grid(self, resolution: int = 50) -> list[np.ndarray]:
+        """Every layer's output over the plane: one array (resolution, resolution, units)
+        per hidden layer, then the output's (class probabilities, or the value)."""
+        grid = input_features(plane_grid(resolution), self.spec.features)
+        values, x = [], tf.constant(grid)
+        for layer in self.model.layers:
+            x = layer(x)
+            values.append(np.asarray(x).reshape(resolution, resolution, -1))
+        return values

@@ -1,0 +1,80 @@
+"""The 2D playground's engine (issue 10): the Playground's problems are learned, the
+compiled epoch does what a plain Keras loop does, and the plane's heatmaps are the model's."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from dl_core.playground import PlaygroundSpec, PlaygroundTrainer, build, split
+from dl_core.toy2d import input_features, plane_grid
+
+
+def test_spiral_with_sin_features_and_two_tanh_layers_of_8_passes_90_percent():
+    spec = PlaygroundSpec(dataset="spiral", features=("x1", "x2", "sin_x1", "sin_x2"),
+                          hidden=(8, 8), activations=("tanh", "tanh"))
+    trainer = PlaygroundTrainer(spec)
+    best = max(trainer.train_epoch()["test_accuracy"] for _ in range(300))
+    assert best >= 0.90
+
+
+def test_one_epoch_is_the_plain_keras_loop_over_the_same_batches():
+    spec = PlaygroundSpec(dataset="xor", hidden=(4,), activations=("relu",), l2=0.001,
+                          batch_size=7)
+    ours = PlaygroundTrainer(spec)
+    reference = build(spec)
+    reference.set_weights(ours.model.get_weights())
+    optimizer = keras.optimizers.SGD(spec.learning_rate)
+    x, y = input_features(ours.x_train, spec.features), ours.y_train
+    perm = np.random.default_rng(spec.seed + 2).permutation(len(y))  # the trainer's order
+    loss_fn = keras.losses.SparseCategoricalCrossentropy()
+    for start in range(0, len(y), spec.batch_size):
+        idx = perm[start:start + spec.batch_size]
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y[idx], reference(x[idx], training=True)) + tf.add_n(reference.losses)
+        grads = tape.gradient(loss, reference.trainable_variables)
+        optimizer.apply_gradients(zip(grads, reference.trainable_variables))
+    ours.train_epoch()
+    for a, b in zip(ours.model.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_three_classes_and_regression():
+    blobs = PlaygroundTrainer(PlaygroundSpec(dataset="blobs3", noise=0.1))
+    assert max(blobs.train_epoch()["test_accuracy"] for _ in range(60)) > 0.9
+    assert blobs.model.output_shape == (None, 3)
+    plane = PlaygroundTrainer(PlaygroundSpec(dataset="plane", learning_rate=0.01))
+    first = plane.train_epoch()
+    for _ in range(30):
+        last = plane.train_epoch()
+    assert last["test_loss"] < first["test_loss"] / 3 and last["test_accuracy"] is None
+
+
+def test_outputs_on_the_grid_are_the_models_layer_by_layer():
+    trainer = PlaygroundTrainer(PlaygroundSpec(features=("x1", "x2", "x1_squared")))
+    trainer.train_epoch()
+    maps = trainer.outputs_on_grid(20)
+    assert [m.shape for m in maps] == [(20, 20, 4), (20, 20, 2), (20, 20, 2)]
+    grid = input_features(plane_grid(20), trainer.spec.features)
+    np.testing.assert_allclose(maps[-1].reshape(400, 2), trainer.model.predict(grid, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+    first_layer = keras.Model(trainer.model.inputs, trainer.model.get_layer("hidden_1").output)
+    np.testing.assert_allclose(maps[0].reshape(400, 4), first_layer.predict(grid, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_split_is_seeded_and_uses_the_train_fraction():
+    spec = PlaygroundSpec(train_fraction=0.3, n_samples=200)
+    a, b = split(spec), split(spec)
+    assert len(a[0]) == 60 and len(a[2]) == 140
+    np.testing.assert_array_equal(a[0], b[0])
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"noise": 0.7}, "noise"), ({"hidden": (4,) * 7, "activations": ("tanh",) * 7}, "hidden"),
+    ({"hidden": (40,), "activations": ("tanh",)}, "hidden"), ({"features": ()}, "features"),
+    ({"activations": ("tanh",)}, "activations"), ({"batch_size": 31}, "batch_size"),
+    ({"learning_rate": 0.0}, "learning_rate"), ({"dataset": "moons"}, "dataset")])
+def test_bad_settings_name_the_field(changes, field):
+    with pytest.raises(ValueError, match=field):
+        PlaygroundSpec(**changes)
