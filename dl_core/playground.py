@@ -9,6 +9,7 @@ and a regression network in one linear unit with squared error, both with plain 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import keras
@@ -16,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from dl_core.toy2d import FEATURES, input_features, num_classes, plane_grid, toy_dataset
+from dl_core.training import TrainingDiverged
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 
@@ -89,11 +91,27 @@ def build(spec: PlaygroundSpec) -> keras.Model:
     return keras.Sequential(layers, name="playground")
 
 
+@dataclass(frozen=True)
+class PlaygroundStats:
+    """One epoch: losses (regularization included) and accuracies (None for regression)."""
+
+    epoch: int
+    loss: float
+    test_loss: float
+    accuracy: float | None
+    test_accuracy: float | None
+    learning_rate: float
+    seconds: float
+
+
 class PlaygroundTrainer:
     """Trains :func:`build` on :func:`split` one epoch per call (SGD, in one graph call).
 
-    Attributes: ``spec``, ``model``, ``history`` (list of dicts: epoch, train_loss,
-    test_loss, train_accuracy, test_accuracy; accuracies are None for regression).
+    It speaks dl_core.runs.BackgroundRun's trainer protocol (``train_epoch``, ``history``,
+    ``learning_rate`` / ``set_learning_rate``, ``kernels``, ``test_probabilities_``,
+    ``compile_seconds``), so the 2D page trains live on the shared scheduler like the
+    others. ``kernels()`` hands out every layer's weights and biases, from which
+    :func:`forward_on_grid` draws the heatmaps without touching the model.
     """
 
     def __init__(self, spec: PlaygroundSpec):
@@ -109,22 +127,55 @@ class PlaygroundTrainer:
         self._labels = [tf.constant(y) for y in (self.y_train, self.y_test)]
         self._rng = np.random.default_rng(spec.seed + 2)
         self._epoch_fn = tf.function(self._epoch)
-        self.history: list[dict] = []
+        self._evaluate_fn = tf.function(self._evaluate)
+        self.history: list[PlaygroundStats] = []
+        self.test_probabilities_: np.ndarray | None = None
+        self.compile_seconds = 0.0  # (BackgroundRun's protocol: no shared templates here)
 
-    def train_epoch(self) -> dict:
-        """One epoch; returns (and appends to ``history``) the losses and accuracies."""
-        n = len(self.y_train)
-        perm = tf.constant(self._rng.permutation(n).astype(np.int32))
+    @property
+    def learning_rate(self) -> float:
+        return float(f"{float(self.optimizer.learning_rate.numpy()):.6g}")
+
+    def set_learning_rate(self, learning_rate: float) -> None:
+        if not 1e-5 <= learning_rate <= 10:
+            raise ValueError(f"learning_rate: {learning_rate!r} is out of range, allowed "
+                             "1e-05 to 10")
+        self.optimizer.learning_rate = learning_rate
+
+    def kernels(self) -> dict[str, np.ndarray]:
+        """Layer name -> kernel and "<name>/bias" -> bias, as NumPy copies."""
+        weights = {}
+        for layer in self.model.layers:
+            weights[layer.name] = layer.kernel.numpy()
+            weights[f"{layer.name}/bias"] = layer.bias.numpy()
+        return weights
+
+    def train_epoch(self) -> PlaygroundStats:
+        """One epoch; returns (and appends to ``history``) its losses and accuracies."""
+        start = time.perf_counter()
+        perm = tf.constant(self._rng.permutation(len(self.y_train)).astype(np.int32))
         self._epoch_fn(self._inputs[0], self._labels[0], perm)
-        stats = {"epoch": len(self.history) + 1}
-        for name, x, y in (("train", *self._inputs[:1], self._labels[0]),
-                           ("test", self._inputs[1], self._labels[1])):
-            out = self.model(x, training=False)
-            stats[f"{name}_loss"] = float(self._loss(y, out))
-            stats[f"{name}_accuracy"] = (float(np.mean(np.argmax(out, axis=1) == y.numpy()))
-                                         if self.spec.classes else None)
+        loss, test_loss, train_out, test_out = (
+            v.numpy() for v in self._evaluate_fn(*self._inputs, *self._labels))
+        if not (np.isfinite(loss) and np.isfinite(test_loss)):
+            epoch = len(self.history) + 1
+            raise TrainingDiverged(
+                f"loss became NaN at epoch {epoch}: learning rate {self.learning_rate:g} is "
+                f"too high; try {self.learning_rate / 10:g}", epoch=epoch)
+        accuracy = test_accuracy = None
+        if self.spec.classes:
+            accuracy = float(np.mean(train_out.argmax(1) == self.y_train))
+            test_accuracy = float(np.mean(test_out.argmax(1) == self.y_test))
+        stats = PlaygroundStats(len(self.history) + 1, float(loss), float(test_loss),
+                                accuracy, test_accuracy, self.learning_rate,
+                                time.perf_counter() - start)
         self.history.append(stats)
+        self.test_probabilities_ = test_out
         return stats
+
+    def _total_loss(self, y, out):
+        loss = self._loss(y, out)
+        return loss + tf.add_n(self.model.losses) if self.model.losses else loss
 
     def _epoch(self, x, y, perm):
         bs = self.spec.batch_size
@@ -132,21 +183,43 @@ class PlaygroundTrainer:
         for i in tf.range((n + bs - 1) // bs):
             idx = perm[i * bs: tf.minimum((i + 1) * bs, n)]
             with tf.GradientTape() as tape:
-                out = self.model(tf.gather(x, idx), training=True)
-                loss = self._loss(tf.gather(y, idx), out)
-                if self.model.losses:
-                    loss += tf.add_n(self.model.losses)
+                loss = self._total_loss(tf.gather(y, idx),
+                                        self.model(tf.gather(x, idx), training=True))
             variables = self.model.trainable_variables
             grads = tape.gradient(loss, variables)
+            # cross-replica, as dl_core.training does (tensorflow#97697: no leaked graph)
             tf.distribute.get_replica_context().merge_call(
                 lambda _: self.optimizer.apply_gradients(zip(grads, variables)))
 
-    def outputs_on_grid(self, resolution: int = 50) -> list[np.ndarray]:
-        """Every layer's output over the plane: one array (resolution, resolution, units)
-        per hidden layer, then the output's (class probabilities, or the value)."""
-        grid = input_features(plane_grid(resolution), self.spec.features)
-        values, x = [], tf.constant(grid)
-        for layer in self.model.layers:
-            x = layer(x)
-            values.append(np.asarray(x).reshape(resolution, resolution, -1))
-        return values
+    def _evaluate(self, x_train, x_test, y_train, y_test):
+        train_out = self.model(x_train, training=False)
+        test_out = self.model(x_test, training=False)
+        return (self._total_loss(y_train, train_out), self._total_loss(y_test, test_out),
+                train_out, test_out)
+
+
+ACTIVATION_FUNCTIONS = {
+    "relu": lambda z: np.maximum(z, 0), "tanh": np.tanh, "linear": lambda z: z,
+    "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+}
+
+
+def forward_on_grid(spec: PlaygroundSpec, weights: dict[str, np.ndarray],
+                    resolution: int = 50) -> list[np.ndarray]:
+    """Every layer's output over the plane, computed in NumPy from ``weights``
+    (:meth:`PlaygroundTrainer.kernels`): one (resolution, resolution, units) array per
+    hidden layer, then the output's (class probabilities, or the value)."""
+    x = input_features(plane_grid(resolution), spec.features).astype(np.float64)
+    values = []
+    names = [f"hidden_{i}" for i in range(1, len(spec.hidden) + 1)] + ["output"]
+    for name, activation in zip(names, (*spec.activations, None)):
+        z = x @ weights[name] + weights[f"{name}/bias"]
+        if activation is not None:
+            x = ACTIVATION_FUNCTIONS[activation](z)
+        elif spec.classes:
+            e = np.exp(z - z.max(axis=1, keepdims=True))
+            x = e / e.sum(axis=1, keepdims=True)
+        else:
+            x = z
+        values.append(x.reshape(resolution, resolution, -1))
+    return values
