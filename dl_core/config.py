@@ -187,6 +187,8 @@ def decode_value(setting: Setting, text: Any) -> Any:
     """
     text = _one_text(setting, text)
     if setting.is_list:
+        if setting.min_len == 0 and not text.strip():  # e.g. no hidden layer at all
+            return check_value(setting, [])
         items = [t.strip() for t in text.split(",")]
         if not setting.min_len <= len(items) <= setting.max_len:  # before parsing 10,000 items
             raise ValueError(f"{setting.name}: {len(items)} entries given, allowed "
@@ -271,7 +273,7 @@ def _decode_params(items: list, known: dict[str, Setting]) -> tuple[dict, list[s
         try:
             values[key] = decode_value(setting, text)
         except (ValueError, TypeError, OverflowError) as exc:
-            warnings.append(_fallback_message(setting, exc))
+            warnings.append(fallback_message(setting, exc))
             continue
         if isinstance(text, (list, tuple)) and len(set(map(str, text))) > 1:
             repeated[key] = len(text)
@@ -283,7 +285,7 @@ def _decode_params(items: list, known: dict[str, Setting]) -> tuple[dict, list[s
     return values, warnings
 
 
-def _fallback_message(setting: Setting, exc: Exception) -> str:
+def fallback_message(setting: Setting, exc: Exception) -> str:
     """One warning for a bad value: what was wrong, named by the setting, and the default."""
     message = str(exc)
     if not message.startswith(f"{setting.name}:"):

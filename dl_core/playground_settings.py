@@ -1,0 +1,96 @@
+"""The 2D playground's settings: one table (as dl_core/settings.py is for the digits pages)
+that the page's widgets, the validation, the URL round trip and the exported code read.
+
+Each row is a :class:`~dl_core.settings.Setting` named after a
+:class:`~dl_core.playground.PlaygroundSpec` field, so ``spec_from_values`` can build the
+spec from the table's values and ``PlaygroundSpec`` checks them again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dl_core.config import decode_value, encode_value, fallback_message
+from dl_core.playground import ACTIVATIONS, PlaygroundSpec
+from dl_core.settings import LEARNING_RATES, REGULARIZATION, Setting
+from dl_core.toy2d import DATASETS, FEATURES
+
+PLAYGROUND_SETTINGS: tuple[Setting, ...] = (
+    Setting("dataset", "data", "choice", "circle", "Data",
+            "The TensorFlow Playground's sets (circle, xor, gaussian, spiral; plane and six "
+            "gaussians for regression) and sets with 3 or 4 classes.", choices=DATASETS),
+    Setting("noise", "data", "float", 0.0, "Noise",
+            "The Playground's noise, 0 to 50 %: how far labels may stray from the pattern "
+            "(spiral and blobs: how far the points scatter).", min=0.0, max=0.5, step=0.05),
+    Setting("train_fraction", "data", "float", 0.5, "Training share",
+            "Share of the points the network trains on; the rest measure the test loss.",
+            min=0.1, max=0.9, step=0.1),
+    Setting("n_samples", "data", "int", 500, "Points", "How many points the set has.",
+            min=10, max=5000, step=10),
+    Setting("features", "model", "choice_list", ("x1", "x2"), "Input features",
+            "What the first layer sees of each point: X₁, X₂, their squares, their product, "
+            "their sines.", choices=tuple(FEATURES), min_len=1, max_len=len(FEATURES)),
+    Setting("hidden", "model", "int_list", (4, 2), "Neurons",
+            "Neurons of each hidden layer (0 to 6 layers).", min=1, max=32, min_len=0,
+            max_len=6, layer_group="dense"),
+    Setting("activations", "model", "choice_list", ("tanh", "tanh"), "Activation",
+            "Activation of each hidden layer.", choices=ACTIVATIONS, min_len=0, max_len=6,
+            layer_group="dense"),
+    Setting("l1", "model", "float", 0.0, "L1 penalty", "L1 regularization of the weights.",
+            min=0.0, max=1.0, options=REGULARIZATION),
+    Setting("l2", "model", "float", 0.0, "L2 penalty", "L2 regularization of the weights.",
+            min=0.0, max=1.0, options=REGULARIZATION),
+    Setting("learning_rate", "training", "float", 0.03, "Learning rate",
+            "Step size of plain SGD; takes effect at the next epoch.", min=1e-5, max=10.0,
+            options=LEARNING_RATES, live=True),
+    Setting("batch_size", "training", "int", 10, "Batch size",
+            "Points per gradient step, 1 to 30 as in the Playground.", min=1, max=30),
+    Setting("seed", "training", "int", 0, "Seed",
+            "Fixes the points, their split, the initial weights and the batch order.",
+            min=0, max=2**31 - 1),
+)
+PLAYGROUND_BY_NAME = {s.name: s for s in PLAYGROUND_SETTINGS}
+
+
+def spec_from_values(values: dict[str, Any]) -> PlaygroundSpec:
+    """A spec from setting values (defaults for the missing); raises ValueError naming the
+    field for a bad value."""
+    return PlaygroundSpec(**{s.name: values.get(s.name, s.default)
+                             for s in PLAYGROUND_SETTINGS})
+
+
+def to_query_params(spec: PlaygroundSpec) -> dict[str, str]:
+    """Every setting of ``spec`` as URL-ready text."""
+    return {s.name: encode_value(s, getattr(spec, s.name)) for s in PLAYGROUND_SETTINGS}
+
+
+def from_query_params(params: dict[str, Any]) -> tuple[PlaygroundSpec, list[str]]:
+    """Parse a link's query parameters; never raises. Bad or unknown keys fall back to the
+    default with one warning each, naming the key. Returns ``(spec, warnings)``."""
+    try:
+        items = list(dict(params or {}).items())
+    except (TypeError, ValueError):
+        return spec_from_values({}), ["The link's settings could not be read; using the "
+                                      "defaults."]
+    values, warnings = {}, []
+    for key, text in items:
+        setting = PLAYGROUND_BY_NAME.get(key) if isinstance(key, str) else None
+        if setting is None:
+            continue  # other pages' keys (lang, ...) are not ours to judge
+        try:
+            values[key] = decode_value(setting, text)
+        except (ValueError, TypeError, OverflowError) as exc:
+            warnings.append(fallback_message(setting, exc))
+    hidden = values.get("hidden", PLAYGROUND_BY_NAME["hidden"].default)
+    activations = values.get("activations", PLAYGROUND_BY_NAME["activations"].default)
+    if len(activations) != len(hidden):  # one per layer: pad with the last, or tanh
+        fixed = tuple(activations[:len(hidden)]) + (
+            (activations[-1] if activations else "tanh"),) * (len(hidden) - len(activations))
+        if "activations" in values:
+            warnings.append(f"activations: {len(activations)} entries for {len(hidden)} "
+                            f"layers; using {','.join(fixed) or 'none'}.")
+        values["activations"] = fixed
+    try:
+        return spec_from_values(values), warnings
+    except ValueError as exc:  # pragma: no cover - every value was checked above
+        return spec_from_values({}), [*warnings, f"{exc}; using the defaults."]
