@@ -111,3 +111,39 @@ def boundary_chart(output, classes: int, points, labels, test_points=None, test_
     spec["datasets"] = boundary_datasets(output, classes, points, labels, test_points,
                                          test_labels, discretize)
     return spec
+
+
+def _rgb(hex_colour: str) -> np.ndarray:
+    return np.array([int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+
+
+def heatmap_rgb(values: np.ndarray, low: float = -1.0, high: float = 1.0) -> np.ndarray:
+    """A (h, w) array as an RGB image (h, w, 3) uint8 on the Playground's scale: orange at
+    ``low``, light grey at the middle, blue at ``high`` (values outside are clipped)."""
+    t = np.clip((np.asarray(values, float) - low) / (high - low), 0.0, 1.0)[..., None]
+    orange, middle, blue = _rgb(CLASS_COLOURS[0]), _rgb("#e8eaeb"), _rgb(CLASS_COLOURS[1])
+    lower = middle + (orange - middle) * (1 - 2 * t)  # t in [0, 0.5]
+    upper = middle + (blue - middle) * (2 * t - 1)  # t in [0.5, 1]
+    return np.where(t < 0.5, lower, upper).round().astype(np.uint8)
+
+
+ACTIVATION_RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}  # else: scaled per neuron
+
+
+def neuron_thumbnails(layer_maps: np.ndarray, activation: str, gap: int = 2) -> np.ndarray:
+    """One layer's neurons side by side: ``layer_maps`` (r, r, units) from
+    ``forward_on_grid`` becomes one RGB strip (r, units * (r + gap) - gap, 3), each neuron
+    a small heatmap of its own output over the plane, as the Playground shows them.
+    tanh and sigmoid use their fixed ranges; relu and linear outputs are scaled by the
+    largest magnitude of each neuron (0 stays grey)."""
+    r, _, units = layer_maps.shape
+    strip = np.full((r, units * (r + gap) - gap, 3), 255, np.uint8)
+    for u in range(units):
+        values = layer_maps[..., u]
+        if activation in ACTIVATION_RANGES:
+            low, high = ACTIVATION_RANGES[activation]
+        else:
+            scale = float(np.max(np.abs(values))) or 1.0
+            low, high = -scale, scale
+        strip[:, u * (r + gap): u * (r + gap) + r] = heatmap_rgb(values, low, high)
+    return strip

@@ -55,3 +55,27 @@ def test_regression_values_are_clipped_to_the_scale():
     output = np.full((3, 3, 1), 2.5)
     data = boundary_datasets(output, 0, np.zeros((1, 2)), np.array([0.3]))
     assert set(data["heatmap"]["value"]) == {1.0} and data["points"]["label"] == [0.3]
+
+
+def test_heatmap_colours_run_from_orange_through_grey_to_blue():
+    from dl_core.playground_charts import heatmap_rgb
+
+    rgb = heatmap_rgb(np.array([[-1.0, 0.0, 1.0, 5.0]]))
+    assert rgb.dtype == np.uint8 and rgb.shape == (1, 4, 3)
+    assert rgb[0, 0].tolist() == [0xF5, 0x93, 0x22]  # orange
+    assert rgb[0, 1].tolist() == [0xE8, 0xEA, 0xEB]  # grey
+    assert rgb[0, 2].tolist() == rgb[0, 3].tolist() == [0x08, 0x77, 0xBD]  # blue, clipped
+
+
+def test_neuron_thumbnails_put_each_neurons_own_map_side_by_side():
+    from dl_core.playground_charts import heatmap_rgb, neuron_thumbnails
+
+    trainer = PlaygroundTrainer(PlaygroundSpec(hidden=(3,), activations=("relu",)))
+    trainer.train_epoch()
+    maps = forward_on_grid(trainer.spec, trainer.kernels(), 10)[0]
+    strip = neuron_thumbnails(maps, "relu", gap=2)
+    assert strip.shape == (10, 3 * 12 - 2, 3)
+    second = maps[..., 1]
+    scale = np.abs(second).max() or 1.0
+    np.testing.assert_array_equal(strip[:, 12:22], heatmap_rgb(second, -scale, scale))
+    assert (strip[:, 10:12] == 255).all()  # white gaps between neurons
