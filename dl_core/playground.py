@@ -16,53 +16,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from dl_core.toy2d import FEATURES, input_features, num_classes, plane_grid, toy_dataset
-from dl_core.training import TrainingDiverged
-
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
-
-
-@dataclass(frozen=True)
-class PlaygroundSpec:
-    """One 2D experiment. Validation raises ValueError naming the field and its range."""
-
-    dataset: str = "circle"
-    noise: float = 0.0
-    n_samples: int = 500
-    train_fraction: float = 0.5
-    features: tuple = ("x1", "x2")
-    hidden: tuple = (4, 2)
-    activations: tuple = ("tanh", "tanh")
-    learning_rate: float = 0.03
-    batch_size: int = 10
-    l1: float = 0.0
-    l2: float = 0.0
-    seed: int = 0
-
-    def __post_init__(self):
-        num_classes(self.dataset)  # raises for an unknown name
-        checks = [("noise", 0.0, 0.5), ("train_fraction", 0.1, 0.9),
-                  ("learning_rate", 1e-5, 10.0), ("batch_size", 1, 30), ("l1", 0.0, 1.0),
-                  ("l2", 0.0, 1.0), ("n_samples", 10, 5000)]
-        for name, low, high in checks:
-            value = getattr(self, name)
-            if not low <= value <= high:
-                raise ValueError(f"{name}: {value!r} is out of range, allowed {low} to {high}")
-        if not self.features or any(f not in FEATURES for f in self.features):
-            raise ValueError(f"features: {self.features!r} must be a non-empty choice of "
-                             f"{', '.join(FEATURES)}")
-        if len(self.hidden) > 6 or any(not 1 <= u <= 32 for u in self.hidden):
-            raise ValueError(f"hidden: {self.hidden!r}: 0 to 6 layers of 1 to 32 neurons")
-        if len(self.activations) != len(self.hidden) or any(
-                a not in ACTIVATIONS for a in self.activations):
-            raise ValueError(f"activations: {self.activations!r}: one of "
-                             f"{', '.join(ACTIVATIONS)} per hidden layer")
-
-    @property
-    def classes(self) -> int:
-        """Output classes; 0 for regression."""
-        return num_classes(self.dataset)
-
+from dl_core.playground_settings import PLAYGROUND_BY_NAME, PlaygroundSpec
+from dl_core.settings import check_value
+from dl_core.toy2d import input_features, plane_grid, toy_dataset
+from dl_core.training import TrainingDiverged, apply_gradients
 
 def split(spec: PlaygroundSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Shuffled points and labels: (x_train, y_train, x_test, y_test), seeded."""
@@ -137,10 +94,8 @@ class PlaygroundTrainer:
         return float(f"{float(self.optimizer.learning_rate.numpy()):.6g}")
 
     def set_learning_rate(self, learning_rate: float) -> None:
-        if not 1e-5 <= learning_rate <= 10:
-            raise ValueError(f"learning_rate: {learning_rate!r} is out of range, allowed "
-                             "1e-05 to 10")
-        self.optimizer.learning_rate = learning_rate
+        self.optimizer.learning_rate = check_value(PLAYGROUND_BY_NAME["learning_rate"],
+                                                   learning_rate)
 
     def kernels(self) -> dict[str, np.ndarray]:
         """Layer name -> kernel and "<name>/bias" -> bias, as NumPy copies."""
@@ -186,10 +141,7 @@ class PlaygroundTrainer:
                 loss = self._total_loss(tf.gather(y, idx),
                                         self.model(tf.gather(x, idx), training=True))
             variables = self.model.trainable_variables
-            grads = tape.gradient(loss, variables)
-            # cross-replica, as dl_core.training does (tensorflow#97697: no leaked graph)
-            tf.distribute.get_replica_context().merge_call(
-                lambda _: self.optimizer.apply_gradients(zip(grads, variables)))
+            apply_gradients(self.optimizer, tape.gradient(loss, variables), variables)
 
     def _evaluate(self, x_train, x_test, y_train, y_test):
         train_out = self.model(x_train, training=False)

@@ -1,19 +1,19 @@
 """The 2D playground's settings: one table (as dl_core/settings.py is for the digits pages)
-that the page's widgets, the validation, the URL round trip and the exported code read.
-
-Each row is a :class:`~dl_core.settings.Setting` named after a
-:class:`~dl_core.playground.PlaygroundSpec` field, so ``spec_from_values`` can build the
-spec from the table's values and ``PlaygroundSpec`` checks them again.
+that the page's widgets, the validation of :class:`PlaygroundSpec`, the URL round trip and
+the exported code read. Each row is a :class:`~dl_core.settings.Setting` named after a
+spec field.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from typing import Any
 
 from dl_core.config import decode_value, encode_value, fallback_message
-from dl_core.playground import ACTIVATIONS, PlaygroundSpec
-from dl_core.settings import LEARNING_RATES, REGULARIZATION, Setting
-from dl_core.toy2d import DATASETS, FEATURES
+from dl_core.settings import LEARNING_RATES, REGULARIZATION, Setting, check_value
+from dl_core.toy2d import DATASETS, FEATURES, num_classes
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 
 PLAYGROUND_SETTINGS: tuple[Setting, ...] = (
     Setting("dataset", "data", "choice", "circle", "Data",
@@ -50,6 +50,38 @@ PLAYGROUND_SETTINGS: tuple[Setting, ...] = (
             min=0, max=2**31 - 1),
 )
 PLAYGROUND_BY_NAME = {s.name: s for s in PLAYGROUND_SETTINGS}
+
+
+@dataclass(frozen=True)
+class PlaygroundSpec:
+    """One 2D experiment. Every field is checked against its row of PLAYGROUND_SETTINGS
+    (lists become tuples); a bad value raises ValueError naming the field and its range."""
+
+    dataset: str = "circle"
+    noise: float = 0.0
+    n_samples: int = 500
+    train_fraction: float = 0.5
+    features: tuple = ("x1", "x2")
+    hidden: tuple = (4, 2)
+    activations: tuple = ("tanh", "tanh")
+    learning_rate: float = 0.03
+    batch_size: int = 10
+    l1: float = 0.0
+    l2: float = 0.0
+    seed: int = 0
+
+    def __post_init__(self):
+        for field in fields(self):
+            value = check_value(PLAYGROUND_BY_NAME[field.name], getattr(self, field.name))
+            object.__setattr__(self, field.name, value)
+        if len(self.activations) != len(self.hidden):
+            raise ValueError(f"activations: {len(self.activations)} given for "
+                             f"{len(self.hidden)} hidden layers: one per layer")
+
+    @property
+    def classes(self) -> int:
+        """Output classes; 0 for regression."""
+        return num_classes(self.dataset)
 
 
 def spec_from_values(values: dict[str, Any]) -> PlaygroundSpec:

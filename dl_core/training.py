@@ -219,7 +219,7 @@ def _train_epoch(compiled: CompiledEpoch, x, y, perm):
             probs = model(xb, training=True)
             loss = _total_loss(compiled, yb, probs)
         variables = model.trainable_variables
-        _apply_gradients(compiled.optimizer, tape.gradient(loss, variables), variables)
+        apply_gradients(compiled.optimizer, tape.gradient(loss, variables), variables)
         loss_sum += loss * tf.cast(tf.shape(idx)[0], tf.float32)
         correct += _count_correct(yb, probs)
         batch_losses = batch_losses.write(i, loss)
@@ -240,7 +240,7 @@ def _evaluate(compiled: CompiledEpoch, x_val, y_val, x_test, x, y):
     return val_loss, val_accuracy, model(x_test, training=False), norms
 
 
-def _apply_gradients(optimizer, grads, variables) -> None:
+def apply_gradients(optimizer, grads, variables) -> None:
     """``optimizer.apply_gradients`` from a cross-replica context (inside a traced epoch).
 
     In a replica context Keras first all-reduces the gradients (an identity with one

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dl_core.playground import ACTIVATIONS, PlaygroundSpec
-from dl_core.playground_settings import (PLAYGROUND_SETTINGS, from_query_params,
-                                         spec_from_values, to_query_params)
+from dl_core.playground_settings import (ACTIVATIONS, PLAYGROUND_SETTINGS, PlaygroundSpec,
+                                         from_query_params, spec_from_values,
+                                         to_query_params)
 from dl_core.toy2d import DATASETS, FEATURES
 
 
