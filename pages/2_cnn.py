@@ -9,7 +9,7 @@ ensure_app_navigation()
 from ui import cnn_ui  # noqa: E402
 from ui.cache import digits_split  # noqa: E402
 from ui.inspect_ui import export, inspection  # noqa: E402
-from ui.live import follow_load, page_state, panel_interval, training_section  # noqa: E402
+from ui.live import page_state, panel_interval, polling_fragment, training_section  # noqa: E402
 
 PAGE = "cnn"
 
@@ -31,14 +31,11 @@ left, right = st.columns([5, 8])
 with left:
     image, caption = cnn_ui.pick_input(PAGE, split, snap)
 polling = bool(snap and snap.active)
-st.session_state[f"{PAGE}:maps_interval"] = interval = panel_interval() if polling else None
 
 
-@st.fragment(run_every=interval)
+@polling_fragment(f"{PAGE}:maps_interval", panel_interval, polling)
 def _inside():
     """Redrawn every couple of seconds while training: the maps follow the weights."""
-    if polling:
-        follow_load(f"{PAGE}:maps_interval", panel_interval())
     from dl_core import plots
     from dl_core.inspect import top_k
 

@@ -17,7 +17,7 @@ from dl_core.config import Config
 from dl_core.metrics import confusion, mistakes, per_class_accuracy
 from dl_core.runs import RunSnapshot
 from ui.cache import digits_split, layer_rows, layer_rows_table
-from ui.live import follow_load, panel_interval
+from ui.live import panel_interval, polling_fragment
 from ui.run_state import ShownRun, page_state
 
 MAX_MISTAKES = 18
@@ -33,14 +33,9 @@ def inspection(page: str, config: Config) -> None:
     own = shown.config if shown else config
     titles = ["Summary", "Confusion matrix", "Mistakes", "Weights & gradients"]
 
-    interval = panel_interval() if polling else None
-    st.session_state[f"{page}:panel_interval"] = interval
-
-    @st.fragment(run_every=interval)
+    @polling_fragment(f"{page}:panel_interval", panel_interval, polling)
     def _panels():
         snap = shown.snapshot() if shown else None
-        if polling:
-            follow_load(f"{page}:panel_interval", panel_interval())
         tabs = st.tabs(titles, key=f"{page}:inspect_tab", on_change="rerun")
         panels = [lambda: _summary(page, own, snap, shown), lambda: _confusion(own, snap),
                   lambda: _mistakes(own, snap), lambda: _weights(snap)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import time
 import uuid
+from typing import Callable
 from urllib.parse import urlencode
 
 import pyarrow as pa
@@ -122,12 +123,8 @@ def live_view(page: str, baseline: dict | None, target_epochs: int) -> None:
     shown = page_state(page).shown
     polling = bool(shown and shown.snapshot().active)
     session = session_id()
-    # Declared at each full rerun with the pace the server can give now; each refresh
-    # then re-tunes it (follow_load) as the load changes.
-    interval = LOAD.interval(session, active_run_count()) if polling else None
-    st.session_state[f"{page}:interval"] = interval
 
-    @st.fragment(run_every=interval)
+    @polling_fragment(f"{page}:interval", live_interval, polling)
     def _view():
         cpu, wall = time.thread_time(), time.perf_counter()
         snap = shown.snapshot() if shown else None
@@ -135,9 +132,6 @@ def live_view(page: str, baseline: dict | None, target_epochs: int) -> None:
             shown.run.touch()
             if not snap.active:
                 st.rerun()  # the run ended: redraw the page once, without polling
-            # first, from the figures of earlier refreshes: a refresh slowed down by load
-            # may be cut short by the next one
-            follow_load(f"{page}:interval", LOAD.interval(session, active_run_count()))
         _progress(snap, target_epochs)
         _messages(snap, st.empty())
         _metrics(snap, baseline)
@@ -164,11 +158,27 @@ def panel_interval() -> float:
     return LOAD.panel_interval(session_id(), active_run_count())
 
 
-def follow_load(key: str, interval: float) -> None:
-    """From inside a polling fragment: when ``interval`` differs from the one the browser
-    uses (kept under ``key`` in session state), switch the browser's timer to it."""
-    if interval != st.session_state.get(key) and set_fragment_interval(interval):
-        st.session_state[key] = interval
+def live_interval() -> float:
+    """The live view's refresh interval now (ui/polling.py)."""
+    return LOAD.interval(session_id(), active_run_count())
+
+
+def polling_fragment(key: str, interval: Callable[[], float], polling: bool):
+    """``@st.fragment`` that reruns every ``interval()`` seconds while ``polling``, and whose
+    pace follows the server's load: each run sends the browser a new interval when it
+    changed (kept under ``key`` in session state)."""
+    st.session_state[key] = every = interval() if polling else None
+
+    def decorate(function):
+        @functools.wraps(function)
+        def body():
+            if polling:
+                now = interval()
+                if now != st.session_state.get(key) and set_fragment_interval(now):
+                    st.session_state[key] = now
+            return function()
+        return st.fragment(run_every=every)(body)
+    return decorate
 
 
 def _curves(page: str, snap: RunSnapshot | None, target_epochs: int,
