@@ -16,7 +16,7 @@ from dl_core.codegen import keras_script
 from dl_core.config import Config
 from dl_core.metrics import confusion, mistakes, per_class_accuracy
 from dl_core.runs import RunSnapshot
-from ui.cache import digits_split, layer_rows, layer_rows_table
+from ui.cache import digits_split, layer_rows_table
 from ui.live import panel_interval, polling_fragment
 from ui.run_state import ShownRun, page_state
 
@@ -75,8 +75,8 @@ def _diagram(page: str, sizes: list[int], snap: RunSnapshot | None, shown: Shown
 def _summary(page: str, config: Config, snap: RunSnapshot | None,
              shown: ShownRun | None) -> None:
     """``config`` is the shown run's (or, without a run, the settings on screen)."""
-    rows = layer_rows(config.model)
-    total = sum(r["parameters"] for r in rows)
+    table = layer_rows_table(config.model)  # shared, not a fresh copy per refresh
+    total = sum(table.column("parameters").to_pylist())
     whose = f"{shown.name}'s network" if shown else "The network of the settings on screen " \
                                                      "(untrained)"
     if config.model.architecture == "mlp":  # the diagram above the table: both need width
@@ -85,8 +85,8 @@ def _summary(page: str, config: Config, snap: RunSnapshot | None,
         if not (snap and snap.kernels):
             st.caption("Edges appear once the network has trained for an epoch.")
     st.markdown(f"{whose[:1].upper() + whose[1:]}: **{total:,} trainable parameters** in "
-                f"{len(rows)} Keras layers (activations count as layers).")
-    st.dataframe(layer_rows_table(config.model), hide_index=True)
+                f"{table.num_rows} Keras layers (activations count as layers).")
+    st.dataframe(table, hide_index=True)
 
 
 def _confusion(config: Config, snap: RunSnapshot | None) -> None:
