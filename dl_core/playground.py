@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from dl_core.playground_settings import PLAYGROUND_BY_NAME, PlaygroundSpec
+from dl_core.scratch import FORWARD, softmax
 from dl_core.settings import check_value
 from dl_core.toy2d import input_features, plane_grid, toy_dataset
 from dl_core.training import TrainingDiverged, apply_gradients
@@ -150,12 +151,6 @@ class PlaygroundTrainer:
                 train_out, test_out)
 
 
-ACTIVATION_FUNCTIONS = {
-    "relu": lambda z: np.maximum(z, 0), "tanh": np.tanh, "linear": lambda z: z,
-    "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
-}
-
-
 def forward_on_grid(spec: PlaygroundSpec, weights: dict[str, np.ndarray],
                     resolution: int = 50) -> list[np.ndarray]:
     """Every layer's output over the plane, computed in NumPy from ``weights``
@@ -167,11 +162,8 @@ def forward_on_grid(spec: PlaygroundSpec, weights: dict[str, np.ndarray],
     for name, activation in zip(names, (*spec.activations, None)):
         z = x @ weights[name] + weights[f"{name}/bias"]
         if activation is not None:
-            x = ACTIVATION_FUNCTIONS[activation](z)
-        elif spec.classes:
-            e = np.exp(z - z.max(axis=1, keepdims=True))
-            x = e / e.sum(axis=1, keepdims=True)
+            x = FORWARD[activation](z)
         else:
-            x = z
+            x = softmax(z) if spec.classes else z
         values.append(x.reshape(resolution, resolution, -1))
     return values

@@ -18,7 +18,7 @@ def _sigmoid(z):
     return 0.5 * (1.0 + np.tanh(0.5 * z))  # stable for large |z|
 
 
-_FORWARD = {
+FORWARD = {  # activation name -> its NumPy function (also the 2D playground's heatmaps)
     "relu": lambda z: np.maximum(z, 0.0),
     "tanh": np.tanh,
     "sigmoid": _sigmoid,
@@ -76,7 +76,7 @@ class Network:
         self.zs, self.activations = [], [a]
         for (w, b), name in zip(self.params, self.layer_activations):
             z = a @ w + b
-            a = _FORWARD[name](z)
+            a = FORWARD[name](z)
             self.zs.append(z)
             self.activations.append(a)
         return a
