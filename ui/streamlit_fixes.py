@@ -33,7 +33,7 @@ def _clean_problem_modules_without_keras() -> None:
 def install() -> bool:
     """Patch Streamlit's script runner and sessions; returns False if their internals have
     changed."""
-    reruns_patched = _skip_auto_reruns_while_running()  # independent of the next one
+    reruns_patched = _patch_timer_reruns()  # independent of the next one
     try:
         from streamlit.runtime.scriptrunner import script_runner
     except ImportError:  # pragma: no cover - a Streamlit without that module
@@ -48,9 +48,9 @@ def install() -> bool:
     return reruns_patched
 
 
-def _skip_auto_reruns_while_running() -> bool:
-    """Drop a fragment's timer rerun that arrives while that fragment (or a full run of the
-    page) is running.
+def _patch_timer_reruns() -> bool:
+    """Timer reruns: drop one that arrives while its fragment (or a full run of the page)
+    is running, and reset the button clicks the others carry (clear_button_triggers).
 
     Streamlit queues it, and when it starts it clears that fragment's output that the
     event loop has not sent yet (``AppSession._clear_queue``: "finished early for a
