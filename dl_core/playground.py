@@ -16,20 +16,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from dl_core.playground_data import MAX_EPOCHS, forward_on_grid, split  # noqa: F401
 from dl_core.playground_settings import PLAYGROUND_BY_NAME, PlaygroundSpec
-from dl_core.scratch import FORWARD, softmax
 from dl_core.settings import check_value
-from dl_core.toy2d import input_features, plane_grid, toy_dataset
+from dl_core.toy2d import input_features
 from dl_core.training import TrainingDiverged, apply_gradients
-
-def split(spec: PlaygroundSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Shuffled points and labels: (x_train, y_train, x_test, y_test), seeded."""
-    points, labels = toy_dataset(spec.dataset, spec.n_samples, spec.noise, spec.seed)
-    order = np.random.default_rng(spec.seed + 1).permutation(len(points))
-    cut = int(round(spec.train_fraction * len(points)))
-    train, test = order[:cut], order[cut:]
-    return points[train], labels[train], points[test], labels[test]
-
 
 def build(spec: PlaygroundSpec) -> keras.Model:
     """The network: the chosen features in, ``hidden`` layers, a softmax or linear output."""
@@ -51,11 +42,12 @@ def build(spec: PlaygroundSpec) -> keras.Model:
 
 @dataclass(frozen=True)
 class PlaygroundStats:
-    """One epoch: losses (regularization included) and accuracies (None for regression)."""
+    """One epoch: losses (regularization included) and accuracies (None for regression;
+    the test figures are None too when there are no test points)."""
 
     epoch: int
     loss: float
-    test_loss: float
+    test_loss: float | None
     accuracy: float | None
     test_accuracy: float | None
     learning_rate: float
@@ -75,6 +67,8 @@ class PlaygroundTrainer:
     def __init__(self, spec: PlaygroundSpec):
         self.spec = spec
         self.x_train, self.y_train, self.x_test, self.y_test = split(spec)
+        if not len(self.y_train):
+            raise ValueError("no points to train on: add some, or choose a generated set")
         self.model = build(spec)
         self.optimizer = keras.optimizers.SGD(spec.learning_rate)
         self.optimizer.build(self.model.trainable_variables)
@@ -113,7 +107,8 @@ class PlaygroundTrainer:
         self._epoch_fn(self._inputs[0], self._labels[0], perm)
         loss, test_loss, train_out, test_out = (
             v.numpy() for v in self._evaluate_fn(*self._inputs, *self._labels))
-        if not (np.isfinite(loss) and np.isfinite(test_loss)):
+        has_test = len(self.y_test) > 0
+        if not (np.isfinite(loss) and (not has_test or np.isfinite(test_loss))):
             epoch = len(self.history) + 1
             raise TrainingDiverged(
                 f"loss became NaN at epoch {epoch}: learning rate {self.learning_rate:g} is "
@@ -121,8 +116,10 @@ class PlaygroundTrainer:
         accuracy = test_accuracy = None
         if self.spec.classes:
             accuracy = float(np.mean(train_out.argmax(1) == self.y_train))
-            test_accuracy = float(np.mean(test_out.argmax(1) == self.y_test))
-        stats = PlaygroundStats(len(self.history) + 1, float(loss), float(test_loss),
+            test_accuracy = (float(np.mean(test_out.argmax(1) == self.y_test)) if has_test
+                             else None)
+        stats = PlaygroundStats(len(self.history) + 1, float(loss),
+                                float(test_loss) if has_test else None,
                                 accuracy, test_accuracy, self.learning_rate,
                                 time.perf_counter() - start)
         self.history.append(stats)
@@ -149,21 +146,3 @@ class PlaygroundTrainer:
         test_out = self.model(x_test, training=False)
         return (self._total_loss(y_train, train_out), self._total_loss(y_test, test_out),
                 train_out, test_out)
-
-
-def forward_on_grid(spec: PlaygroundSpec, weights: dict[str, np.ndarray],
-                    resolution: int = 50) -> list[np.ndarray]:
-    """Every layer's output over the plane, computed in NumPy from ``weights``
-    (:meth:`PlaygroundTrainer.kernels`): one (resolution, resolution, units) array per
-    hidden layer, then the output's (class probabilities, or the value)."""
-    x = input_features(plane_grid(resolution), spec.features).astype(np.float64)
-    values = []
-    names = [f"hidden_{i}" for i in range(1, len(spec.hidden) + 1)] + ["output"]
-    for name, activation in zip(names, (*spec.activations, None)):
-        z = x @ weights[name] + weights[f"{name}/bias"]
-        if activation is not None:
-            x = FORWARD[activation](z)
-        else:
-            x = softmax(z) if spec.classes else z
-        values.append(x.reshape(resolution, resolution, -1))
-    return values

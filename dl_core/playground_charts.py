@@ -1,116 +1,29 @@
-"""Vega-Lite specs of the 2D playground's decision boundary: a heatmap of the network's
-output over [-6, 6]^2 with the points on top, as the TensorFlow Playground draws it.
+"""Vega-Lite specs of the 2D playground: the decision boundary (the network's output over
+[-6, 6]^2 with the points on top, as the TensorFlow Playground draws it), the network
+picture (every neuron's own heatmap, links by weight) and the loss chart.
 
-As for the live curves (dl_core/live_charts.py), the spec depends only on the problem (its
-classes, "discretize", the heatmap's resolution) and stays the same while a run trains;
-the heatmap and the points are named datasets the browser swaps in place, so the chart
-never blinks. No Streamlit here.
+As for the live curves (dl_core/live_charts.py), each spec depends only on what is fixed
+for a run (its classes, its layers) and stays the same while the run trains; what changes
+is in named datasets the browser swaps in place, so the charts never blink. Heatmaps are
+small PNG images (a data URI per map): a 50 x 50 map is ~3 KB where 2,500 rectangles were
+~60 KB a refresh. No Streamlit here.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import base64
+import io
 
-from dl_core.toy2d import EXTENT
+import numpy as np
+from PIL import Image
+
+from dl_core.toy2d import EXTENT, FEATURES
 
 # The Playground's colours: orange for -1 / class 0, blue for +1 / class 1, then more.
 CLASS_COLOURS = ("#f59322", "#0877bd", "#2ca02c", "#9467bd")
-
-
-def boundary_spec(classes: int, discretize: bool = False, resolution: int = 50,
-                  size: int = 300) -> dict:
-    """The fixed part of the boundary chart for ``classes`` (0: regression)."""
-    axis = {"type": "quantitative", "scale": {"domain": [-EXTENT, EXTENT], "nice": False},
-            "axis": {"values": [-6, -4, -2, 0, 2, 4, 6], "title": None}}
-    if classes > 2:  # colour of the most likely class, paler where it is less sure
-        fill = {"field": "cls", "type": "nominal", "legend": None,
-                "scale": {"domain": list(range(classes)),
-                          "range": list(CLASS_COLOURS[:classes])}}
-        heat_encoding = {"fill": fill, "opacity": {
-            "field": "value", "type": "quantitative", "legend": None,
-            "scale": {"domain": [1 / classes, 1], "range": [0.1, 0.75]}}}
-    else:  # one value: P(class 1), or the regression output, on a diverging scale
-        low, high = (0, 1) if classes == 2 else (-1, 1)
-        heat_encoding = {"fill": {
-            "field": "value", "type": "quantitative", "legend": None,
-            "scale": {"domain": [low, (low + high) / 2, high],
-                      "range": [CLASS_COLOURS[0], "#e8eaeb", CLASS_COLOURS[1]]}},
-            "opacity": {"value": 0.8}}
-    point_colour = ({"field": "label", "type": "nominal", "legend": None,
-                     "scale": {"domain": list(range(classes)),
-                               "range": list(CLASS_COLOURS[:classes])}} if classes else
-                    {"field": "label", "type": "quantitative", "legend": None,
-                     "scale": {"domain": [-1, 0, 1],
-                               "range": [CLASS_COLOURS[0], "#e8eaeb", CLASS_COLOURS[1]]}})
-    return {
-        "width": size, "height": size,
-        "padding": {"left": 4, "top": 4, "right": 4, "bottom": 4},  # (Streamlit: an object)
-        "title": {"text": "Output over the plane" + (" (discretized)" if discretize else ""),
-                  "fontSize": 13},
-        "layer": [
-            {"data": {"name": "heatmap"},
-             # one pixel wider than a cell: no hairline gaps between cells
-             "mark": {"type": "rect", "width": {"expr": f"width / {resolution} + 1"},
-                      "height": {"expr": f"height / {resolution} + 1"}},
-             "encoding": {"x": {"field": "x", **axis}, "y": {"field": "y", **axis},
-                          **heat_encoding}},
-            {"data": {"name": "points"},
-             "mark": {"type": "point", "filled": True, "size": 28, "stroke": "white",
-                      "strokeWidth": 0.8},
-             "encoding": {"x": {"field": "x", **axis}, "y": {"field": "y", **axis},
-                          "fill": point_colour, "color": point_colour,
-                          "shape": {"field": "set", "type": "nominal", "legend": None,
-                                    "scale": {"domain": ["train", "test"],
-                                              "range": ["circle", "square"]}},
-                          "tooltip": [{"field": "set"}, {"field": "label"},
-                                      {"field": "x", "format": ".2f"},
-                                      {"field": "y", "format": ".2f"}]}},
-        ],
-        "config": {"view": {"stroke": None}},
-    }
-
-
-def boundary_datasets(output: np.ndarray | None, classes: int, points: np.ndarray,
-                      labels: np.ndarray, test_points: np.ndarray | None = None,
-                      test_labels: np.ndarray | None = None, discretize: bool = False
-                      ) -> dict:
-    """The named datasets as columns: ``heatmap`` from the output layer over the grid
-    (``forward_on_grid(...)[-1]``, shape (r, r, k)), ``points`` the training points (and
-    the test points when given)."""
-    heatmap = {"x": [], "y": [], "value": [], "cls": []}
-    if output is not None:
-        r = output.shape[0]
-        axis = np.linspace(-EXTENT, EXTENT, r)
-        xs, ys = np.meshgrid(axis, axis[::-1])  # row 0 is the top, as plane_grid
-        heatmap["x"], heatmap["y"] = xs.ravel().tolist(), ys.ravel().tolist()
-        flat = output.reshape(r * r, -1)
-        if classes > 2:
-            heatmap["cls"] = flat.argmax(axis=1).tolist()
-            heatmap["value"] = (np.ones(r * r) if discretize else flat.max(axis=1)).tolist()
-        else:
-            value = flat[:, 1] if classes == 2 else np.clip(flat[:, 0], -1, 1)
-            if discretize:
-                value = (value > 0.5).astype(float) if classes == 2 else np.sign(value)
-            heatmap["value"], heatmap["cls"] = value.tolist(), [0] * (r * r)
-    sets = [("train", points, labels)]
-    if test_points is not None and test_labels is not None:
-        sets.append(("test", test_points, test_labels))
-    columns = {"x": [], "y": [], "label": [], "set": []}
-    for name, xy, y in sets:
-        columns["x"] += xy[:, 0].astype(float).tolist()
-        columns["y"] += xy[:, 1].astype(float).tolist()
-        columns["label"] += (y.astype(int) if classes else y.astype(float)).tolist()
-        columns["set"] += [name] * len(y)
-    return {"heatmap": heatmap, "points": columns}
-
-
-def boundary_chart(output, classes: int, points, labels, test_points=None, test_labels=None,
-                   discretize: bool = False, resolution: int = 50) -> dict:
-    """A complete spec: :func:`boundary_spec` plus this moment's datasets."""
-    spec = boundary_spec(classes, discretize, resolution)
-    spec["datasets"] = boundary_datasets(output, classes, points, labels, test_points,
-                                         test_labels, discretize)
-    return spec
+MIDDLE = "#e8eaeb"  # the colour of "undecided" (0.5, or 0 for a value)
+CLICK_GRID = 48  # cells a click on the boundary chart lands in (0.25 wide)
+ACTIVATION_RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}  # else: scaled per neuron
 
 
 def _rgb(hex_colour: str) -> np.ndarray:
@@ -121,29 +34,138 @@ def heatmap_rgb(values: np.ndarray, low: float = -1.0, high: float = 1.0) -> np.
     """A (h, w) array as an RGB image (h, w, 3) uint8 on the Playground's scale: orange at
     ``low``, light grey at the middle, blue at ``high`` (values outside are clipped)."""
     t = np.clip((np.asarray(values, float) - low) / (high - low), 0.0, 1.0)[..., None]
-    orange, middle, blue = _rgb(CLASS_COLOURS[0]), _rgb("#e8eaeb"), _rgb(CLASS_COLOURS[1])
+    orange, middle, blue = _rgb(CLASS_COLOURS[0]), _rgb(MIDDLE), _rgb(CLASS_COLOURS[1])
     lower = middle + (orange - middle) * (1 - 2 * t)  # t in [0, 0.5]
     upper = middle + (blue - middle) * (2 * t - 1)  # t in [0.5, 1]
     return np.where(t < 0.5, lower, upper).round().astype(np.uint8)
 
 
-ACTIVATION_RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}  # else: scaled per neuron
+def output_rgb(output: np.ndarray, classes: int, discretize: bool = False) -> np.ndarray:
+    """The output layer over the grid (r, r, k) as an RGB image: P(class 1) or the value on
+    the orange-blue scale; with more classes, the likeliest class's colour, paler where the
+    network is less sure. ``discretize``: the decision only, no shades."""
+    if classes > 2:
+        likeliest = output.argmax(axis=-1)
+        colours = np.stack([_rgb(c) for c in CLASS_COLOURS[:classes]])[likeliest]
+        sure = np.ones(likeliest.shape) if discretize else \
+            (output.max(axis=-1) - 1 / classes) / (1 - 1 / classes)
+        mix = sure[..., None]
+        return (_rgb(MIDDLE) + (colours - _rgb(MIDDLE)) * mix).round().astype(np.uint8)
+    value = output[..., 1] if classes == 2 else output[..., 0]
+    low = 0.0 if classes == 2 else -1.0
+    if discretize:
+        value = np.where(value > (0.5 if classes == 2 else 0.0), 1.0, low)
+    return heatmap_rgb(value, low, 1.0)
 
 
-def neuron_thumbnails(layer_maps: np.ndarray, activation: str, gap: int = 2) -> np.ndarray:
-    """One layer's neurons side by side: ``layer_maps`` (r, r, units) from
-    ``forward_on_grid`` becomes one RGB strip (r, units * (r + gap) - gap, 3), each neuron
-    a small heatmap of its own output over the plane, as the Playground shows them.
-    tanh and sigmoid use their fixed ranges; relu and linear outputs are scaled by the
-    largest magnitude of each neuron (0 stays grey)."""
-    r, _, units = layer_maps.shape
-    strip = np.full((r, units * (r + gap) - gap, 3), 255, np.uint8)
-    for u in range(units):
-        values = layer_maps[..., u]
-        if activation in ACTIVATION_RANGES:
-            low, high = ACTIVATION_RANGES[activation]
-        else:
-            scale = float(np.max(np.abs(values))) or 1.0
-            low, high = -scale, scale
-        strip[:, u * (r + gap): u * (r + gap) + r] = heatmap_rgb(values, low, high)
-    return strip
+def neuron_rgb(values: np.ndarray, activation: str) -> np.ndarray:
+    """One neuron's output over the plane (r, r) as an RGB image: tanh and sigmoid on their
+    fixed ranges; relu and linear scaled by the largest magnitude (0 stays grey)."""
+    if activation in ACTIVATION_RANGES:
+        low, high = ACTIVATION_RANGES[activation]
+    else:
+        scale = float(np.max(np.abs(values))) or 1.0
+        low, high = -scale, scale
+    return heatmap_rgb(values, low, high)
+
+
+def png_uri(rgb: np.ndarray) -> str:
+    """An RGB image as a ``data:image/png;base64,...`` URI."""
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+# ---------------------------------------------------------------- decision boundary
+
+
+def boundary_spec(classes: int, size: int = 320, clickable: bool = True) -> dict:
+    """The fixed part of the boundary chart for ``classes`` (0: regression). With
+    ``clickable`` an invisible grid takes clicks: its selection parameter ``click`` holds
+    the (x, y) of the cell clicked."""
+    axis = {"type": "quantitative", "scale": {"domain": [-EXTENT, EXTENT], "nice": False},
+            "axis": {"values": [-6, -4, -2, 0, 2, 4, 6], "title": None}}
+    point_colour = ({"field": "label", "type": "nominal", "legend": None,
+                     "scale": {"domain": list(range(classes)),
+                               "range": list(CLASS_COLOURS[:classes])}} if classes else
+                    {"field": "label", "type": "quantitative", "legend": None,
+                     "scale": {"domain": [-1, 0, 1],
+                               "range": [CLASS_COLOURS[0], MIDDLE, CLASS_COLOURS[1]]}})
+    layers = [
+        {"data": {"name": "heatmap"},
+         # the plot's own size: a fixed one would make Vega shrink the plot to fit it
+         "mark": {"type": "image", "width": {"expr": "width"}, "height": {"expr": "height"},
+                  "aspect": False,
+                  "align": "left", "baseline": "top", "opacity": 0.85},
+         "encoding": {"x": {"value": 0}, "y": {"value": 0},
+                      "url": {"field": "url", "type": "nominal"}}},
+    ]
+    if clickable:
+        layers.append({
+            "data": {"sequence": {"start": 0, "stop": CLICK_GRID ** 2, "as": "i"}},
+            "transform": [
+                {"calculate": f"round((-6 + 12 * ((datum.i % {CLICK_GRID}) + 0.5) / "
+                              f"{CLICK_GRID}) * 1000) / 1000", "as": "x"},
+                {"calculate": f"round((-6 + 12 * (floor(datum.i / {CLICK_GRID}) + 0.5) / "
+                              f"{CLICK_GRID}) * 1000) / 1000", "as": "y"}],
+            "params": [{"name": "click", "select": {
+                "type": "point", "on": "click", "fields": ["x", "y"], "toggle": False,
+                "clear": False}}],
+            "mark": {"type": "rect", "width": {"expr": f"width / {CLICK_GRID}"},
+                     "height": {"expr": f"height / {CLICK_GRID}"}, "fill": "white",
+                     "fillOpacity": 0.001, "cursor": "crosshair"},
+            "encoding": {"x": {"field": "x", **axis}, "y": {"field": "y", **axis}}})
+    layers.append({
+        "data": {"name": "points"},
+        "mark": {"type": "point", "filled": True, "size": 30, "strokeWidth": 1},
+        "encoding": {
+            "x": {"field": "x", **axis}, "y": {"field": "y", **axis},
+            "fill": point_colour,
+            "stroke": {"field": "set", "type": "nominal", "legend": None,
+                       "scale": {"domain": ["train", "test", "yours"],
+                                 "range": ["white", "#333333", "black"]}},
+            "shape": {"field": "set", "type": "nominal", "legend": None,
+                      "scale": {"domain": ["train", "test", "yours"],
+                                "range": ["circle", "square", "diamond"]}},
+            "tooltip": [{"field": "set"}, {"field": "label"},
+                        {"field": "x", "format": ".2f"}, {"field": "y", "format": ".2f"}]}})
+    return {
+        "width": size, "height": size,
+        "padding": {"left": 4, "top": 4, "right": 4, "bottom": 4},  # (Streamlit: an object)
+        "layer": layers,
+        "config": {"view": {"stroke": None}},
+    }
+
+
+def boundary_datasets(output: np.ndarray | None, classes: int, points: np.ndarray,
+                      labels: np.ndarray, test_points: np.ndarray | None = None,
+                      test_labels: np.ndarray | None = None, discretize: bool = False,
+                      yours: int = 0) -> dict:
+    """The named datasets as columns: ``heatmap`` one row with the output layer over the
+    grid (``forward_on_grid(...)[-1]``) as a PNG (none before there is a network),
+    ``points`` the training points, the last ``yours`` of them added by hand, then the
+    test points when given."""
+    heatmap = {"url": [png_uri(output_rgb(output, classes, discretize))]
+               if output is not None else []}
+    n = len(labels)
+    sets = [("train", points[:n - yours], labels[:n - yours]),
+            ("yours", points[n - yours:], labels[n - yours:])]
+    if test_points is not None and test_labels is not None:
+        sets.append(("test", test_points, test_labels))
+    columns = {"x": [], "y": [], "label": [], "set": []}
+    for name, xy, y in sets:
+        columns["x"] += np.asarray(xy, float)[:, 0].round(3).tolist() if len(y) else []
+        columns["y"] += np.asarray(xy, float)[:, 1].round(3).tolist() if len(y) else []
+        columns["label"] += (np.asarray(y).astype(int) if classes else
+                             np.asarray(y, float).round(3)).tolist()
+        columns["set"] += [name] * len(y)
+    return {"heatmap": heatmap, "points": columns}
+
+
+def boundary_chart(output, classes: int, points, labels, test_points=None, test_labels=None,
+                   discretize: bool = False, yours: int = 0, clickable: bool = True) -> dict:
+    """A complete spec: :func:`boundary_spec` plus this moment's datasets."""
+    spec = boundary_spec(classes, clickable=clickable)
+    spec["datasets"] = boundary_datasets(output, classes, points, labels, test_points,
+                                         test_labels, discretize, yours)
+    return spec

@@ -11,14 +11,19 @@ from typing import Any
 
 from dl_core.config import decode_value, encode_value, fallback_message
 from dl_core.settings import LEARNING_RATES, REGULARIZATION, Setting, check_value
-from dl_core.toy2d import DATASETS, FEATURES, num_classes
+from dl_core.toy2d import DATASETS, EXTENT, FEATURES, REGRESSION, num_classes
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+CUSTOM = "custom"  # no generated points: only the ones people click or upload
+MAX_POINTS = 500  # points people may add (each is three numbers in the link)
+MAX_CLASSES = 4
+SPEEDS = (1, 2, 5, 10, 20, 30, 60)  # epochs per second a run is paced at
 
 PLAYGROUND_SETTINGS: tuple[Setting, ...] = (
     Setting("dataset", "data", "choice", "circle", "Data",
             "The TensorFlow Playground's sets (circle, xor, gaussian, spiral; plane and six "
-            "gaussians for regression) and sets with 3 or 4 classes.", choices=DATASETS),
+            "gaussians for regression), sets with 3 or 4 classes, or only your own points.",
+            choices=DATASETS + (CUSTOM,)),
     Setting("noise", "data", "float", 0.0, "Noise",
             "The Playground's noise, 0 to 50 %: how far labels may stray from the pattern "
             "(spiral and blobs: how far the points scatter).", min=0.0, max=0.5, step=0.05),
@@ -27,6 +32,10 @@ PLAYGROUND_SETTINGS: tuple[Setting, ...] = (
             min=0.1, max=0.9, step=0.1),
     Setting("n_samples", "data", "int", 500, "Points", "How many points the set has.",
             min=10, max=5000, step=10),
+    Setting("points", "data", "float_list", (), "Your points",
+            "Points you added by clicking or from a CSV file: x, y and label of each, in "
+            "turn. They always train, beside the generated set.", min=-EXTENT, max=EXTENT,
+            min_len=0, max_len=3 * MAX_POINTS),
     Setting("features", "model", "choice_list", ("x1", "x2"), "Input features",
             "What the first layer sees of each point: X₁, X₂, their squares, their product, "
             "their sines.", choices=tuple(FEATURES), min_len=1, max_len=len(FEATURES)),
@@ -43,6 +52,9 @@ PLAYGROUND_SETTINGS: tuple[Setting, ...] = (
     Setting("learning_rate", "training", "float", 0.03, "Learning rate",
             "Step size of plain SGD; takes effect at the next epoch.", min=1e-5, max=10.0,
             options=LEARNING_RATES, live=True),
+    Setting("speed", "training", "int", 30, "Speed",
+            "Epochs per second at most, so you can watch; not part of the model.",
+            min=1, max=60, options=SPEEDS, unit="epochs/s", live=True),
     Setting("batch_size", "training", "int", 10, "Batch size",
             "Points per gradient step, 1 to 30 as in the Playground.", min=1, max=30),
     Setting("seed", "training", "int", 0, "Seed",
@@ -50,6 +62,14 @@ PLAYGROUND_SETTINGS: tuple[Setting, ...] = (
             min=0, max=2**31 - 1),
 )
 PLAYGROUND_BY_NAME = {s.name: s for s in PLAYGROUND_SETTINGS}
+LIVE = tuple(s.name for s in PLAYGROUND_SETTINGS if s.live)
+# How the output is drawn: in the link too, but not part of a run (no run restarts for them).
+VIEW_SETTINGS: tuple[Setting, ...] = (
+    Setting("show_test", "view", "bool", False, "Show test data",
+            "Draw the test points too (squares), which the network never trains on."),
+    Setting("discretize", "view", "bool", False, "Discretize output",
+            "Colour each place by the class the network picks, without shades of doubt."),
+)
 
 
 @dataclass(frozen=True)
@@ -69,6 +89,8 @@ class PlaygroundSpec:
     l1: float = 0.0
     l2: float = 0.0
     seed: int = 0
+    points: tuple = ()  # x, y, label, x, y, label, ...
+    speed: int = 30
 
     def __post_init__(self):
         for field in fields(self):
@@ -77,11 +99,56 @@ class PlaygroundSpec:
         if len(self.activations) != len(self.hidden):
             raise ValueError(f"activations: {len(self.activations)} given for "
                              f"{len(self.hidden)} hidden layers: one per layer")
+        check_points(self.points, self.dataset)
 
     @property
     def classes(self) -> int:
-        """Output classes; 0 for regression."""
+        """Output classes; 0 for regression. Your own points have as many classes as their
+        largest label says (2 at least)."""
+        if self.dataset == CUSTOM:
+            return max([2, *(int(label) + 1 for label in self.points[2::3])])
         return num_classes(self.dataset)
+
+    @property
+    def point_array(self):
+        """The added points as an array (n, 3): x, y, label."""
+        import numpy as np
+
+        return np.asarray(self.points, dtype=np.float32).reshape(-1, 3)
+
+
+def label_range(dataset: str) -> tuple[float, float, bool]:
+    """What a point's label may be on ``dataset``: (lowest, highest, whole numbers only)."""
+    if dataset in REGRESSION:
+        return -1.0, 1.0, False
+    return 0.0, float((MAX_CLASSES if dataset == CUSTOM else num_classes(dataset)) - 1), True
+
+
+def points_for(points: tuple, old_dataset: str, dataset: str) -> tuple[tuple, int]:
+    """The added points that still mean something on ``dataset``: all of them within one
+    kind of problem, minus labels it has no class for; none across classification and
+    regression (a class is not a value). Returns ``(points, how many were removed)``."""
+    if (old_dataset in REGRESSION) != (dataset in REGRESSION):
+        return (), len(points) // 3
+    low, high, _ = label_range(dataset)
+    kept = tuple(v for i in range(0, len(points) - len(points) % 3, 3)
+                 if low <= points[i + 2] <= high for v in points[i:i + 3])
+    return kept, (len(points) - len(kept)) // 3
+
+
+def check_points(points: tuple, dataset: str) -> None:
+    """Raise ValueError (naming the point) unless ``points`` is x, y, label triples whose
+    labels suit ``dataset`` (classes 0..k-1, or a value in [-1, 1] for regression)."""
+    if len(points) % 3:
+        raise ValueError(f"points: {len(points)} numbers given; each point takes three "
+                         "(x, y, label)")
+    low, high, whole = label_range(dataset)
+    for i, label in enumerate(points[2::3], start=1):
+        if not low <= label <= high or (whole and label != int(label)):
+            kind = f"a class from {low:g} to {high:g}" if whole else \
+                f"a value from {low:g} to {high:g}"
+            raise ValueError(f"points: point {i} has label {label:g}; on {dataset} a label "
+                             f"is {kind}")
 
 
 def spec_from_values(values: dict[str, Any]) -> PlaygroundSpec:
@@ -122,6 +189,13 @@ def from_query_params(params: dict[str, Any]) -> tuple[PlaygroundSpec, list[str]
             warnings.append(f"activations: {len(activations)} entries for {len(hidden)} "
                             f"layers; using {','.join(fixed) or 'none'}.")
         values["activations"] = fixed
+    if "points" in values:
+        dataset = values.get("dataset", PLAYGROUND_BY_NAME["dataset"].default)
+        try:
+            check_points(values["points"], dataset)
+        except ValueError as exc:
+            warnings.append(f"{exc}; the link's points are left out.")
+            del values["points"]
     try:
         return spec_from_values(values), warnings
     except ValueError as exc:  # pragma: no cover - every value was checked above

@@ -1,0 +1,111 @@
+"""The 2D playground's network as a standalone Keras script (plain ``model.fit``).
+
+The script carries its data (the run's training and test points, the ones people added
+included), so it needs only NumPy and Keras. It repeats :class:`~dl_core.playground.
+PlaygroundTrainer`'s run: the same features, the same layers with the same seeded initial
+weights, plain SGD, each epoch's batches in the order of ``np.random.default_rng(seed + 2)
+.permutation`` (fit with ``shuffle=False``). It prints the final losses and accuracies.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dl_core.playground_data import split
+from dl_core.playground_settings import PlaygroundSpec
+
+FEATURE_CODE = {
+    "x1": "x1", "x2": "x2", "x1_squared": "x1 * x1", "x2_squared": "x2 * x2",
+    "x1_times_x2": "x1 * x2", "sin_x1": "np.sin(x1)", "sin_x2": "np.sin(x2)",
+}
+
+_TEMPLATE = '''"""Train the 2D playground's network on its {dataset} data with plain Keras.
+
+Exported from the deep-learning playground; run with: python playground_{dataset}.py
+With the same TensorFlow and Keras it repeats the playground's run: the same points, the
+same initial weights, the same batches in the same order. Learning-rate changes made
+during a run in the playground are not replayed.
+"""
+
+import os
+
+os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")  # before Keras starts TensorFlow
+os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
+
+import keras
+import numpy as np
+
+SEED = {seed}
+EPOCHS = {epochs}
+BATCH_SIZE = {batch_size}
+LEARNING_RATE = {learning_rate}
+
+# The points (x, y) and their {label_kind}: {n_train} to train on, {n_test} to test.
+x_train = np.array({x_train}, dtype="float32").reshape(-1, 2)
+y_train = np.array({y_train}, dtype="{label_dtype}")
+x_test = np.array({x_test}, dtype="float32").reshape(-1, 2)
+y_test = np.array({y_test}, dtype="{label_dtype}")
+
+
+def features(points):
+    """What the first layer sees of each point: {feature_names}."""
+    x1, x2 = points[:, 0].astype("float64"), points[:, 1].astype("float64")
+    return np.stack([{feature_code}], axis=1).astype("float32")
+
+
+initializer = keras.initializers.GlorotUniform(seed=SEED)
+regularizer = {regularizer}
+model = keras.Sequential([
+    keras.Input(({n_features},), name="features"),
+{layers}
+], name="playground")
+model.summary()
+model.compile(optimizer=keras.optimizers.SGD(learning_rate=LEARNING_RATE),
+              loss="{loss}"{metrics})
+
+rng = np.random.default_rng(SEED + 2)  # every epoch visits the points in a new order
+inputs_train, inputs_test = features(x_train), features(x_test)
+for epoch in range(1, EPOCHS + 1):
+    order = rng.permutation(len(x_train))
+    model.fit(inputs_train[order], y_train[order], epochs=1, batch_size=BATCH_SIZE,
+              shuffle=False, verbose=0)
+
+print("training:", model.evaluate(inputs_train, y_train, verbose=0, return_dict=True))
+if len(x_test):
+    print("test:", model.evaluate(inputs_test, y_test, verbose=0, return_dict=True))
+'''
+
+
+def _numbers(array: np.ndarray) -> str:
+    """A flat list literal of ``array``'s values, float32-exact."""
+    flat = np.asarray(array).ravel()
+    if flat.dtype.kind in "iu":
+        return "[" + ", ".join(str(int(v)) for v in flat) + "]"
+    return "[" + ", ".join(format(float(v), ".9g") for v in flat) + "]"
+
+
+def playground_script(spec: PlaygroundSpec, epochs: int) -> str:
+    """A runnable script that trains ``spec``'s network for ``epochs`` epochs."""
+    x_train, y_train, x_test, y_test = split(spec)
+    classes = spec.classes
+    layers = [f'    keras.layers.Dense({units}, activation="{activation}", '
+              f'name="hidden_{i}",\n                       kernel_initializer=initializer, '
+              f'kernel_regularizer=regularizer),'
+              for i, (units, activation) in enumerate(zip(spec.hidden, spec.activations), 1)]
+    layers.append(f'    keras.layers.Dense({classes}, activation="softmax", name="output", '
+                  'kernel_initializer=initializer),' if classes else
+                  '    keras.layers.Dense(1, name="output", kernel_initializer=initializer),')
+    return _TEMPLATE.format(
+        dataset=spec.dataset, seed=spec.seed, epochs=max(int(epochs), 1),
+        batch_size=spec.batch_size, learning_rate=format(spec.learning_rate, ".10g"),
+        label_kind="classes" if classes else "values", n_train=len(y_train),
+        n_test=len(y_test), x_train=_numbers(x_train), y_train=_numbers(y_train),
+        x_test=_numbers(x_test), y_test=_numbers(y_test),
+        label_dtype="int64" if classes else "float32",
+        feature_names=", ".join(spec.features),
+        feature_code=", ".join(FEATURE_CODE[f] for f in spec.features),
+        regularizer=(f"keras.regularizers.L1L2(l1={spec.l1:g}, l2={spec.l2:g})"
+                     if spec.l1 or spec.l2 else "None"),
+        n_features=len(spec.features), layers="\n".join(layers),
+        loss="sparse_categorical_crossentropy" if classes else "mean_squared_error",
+        metrics=', metrics=["accuracy"]' if classes else "")
