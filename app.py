@@ -34,6 +34,8 @@ PAGES = [
             url_path="cnn"),
     st.Page("pages/3_backprop.py", title="Backprop step by step", icon=":material/calculate:",
             url_path="backprop"),
+    st.Page("pages/4_playground.py", title="Decision boundaries in 2D",
+            icon=":material/scatter_plot:", url_path="playground"),
 ]
 
 st.navigation(PAGES).run()

@@ -8,10 +8,11 @@ ensure_app_navigation()
 
 st.title("Deep-learning playground")
 st.markdown(
-    "Watch real Keras models learn to read handwritten digits. Every page trains or "
-    "inspects a real network on scikit-learn's 1,797 8x8 digit images. The networks train "
-    "on the server this page comes from, and you watch them learn live in your browser, "
-    "with settings you can drag and links you can share.")
+    "Watch real Keras models learn. Three pages train or inspect a real network on "
+    "scikit-learn's 1,797 8x8 handwritten digit images; the fourth teaches a small one to "
+    "separate coloured points on a plane. The networks train on the server this page comes "
+    "from, and you watch them learn live in your browser, with settings you can drag and "
+    "links you can share.")
 
 CARDS = [
     ("pages/1_mlp.py", "Train an MLP", ":material/hub:",
@@ -27,13 +28,14 @@ CARDS = [
      "Follow one training step of a tiny network with real numbers: the forward pass, the "
      "loss, each layer's gradients beside their formulas, the update, checked against "
      "TensorFlow; and see gradients vanish in deep sigmoid networks."),
+    ("pages/4_playground.py", "Decision boundaries in 2D", ":material/scatter_plot:",
+     "The TensorFlow Playground on a real Keras network: circle, XOR, spiral and more, "
+     "input features to toggle, every neuron's own heatmap, the decision boundary moving "
+     "live; add your own points by clicking or from a CSV file."),
 ]
 
-columns = st.columns(len(CARDS))
+columns = [column for _ in range(0, len(CARDS), 2) for column in st.columns(2)]
 for column, (path, title, icon, text) in zip(columns, CARDS):
     with column.container(border=True, height="stretch"):
         st.page_link(path, label=f"**{title}**", icon=icon)
         st.markdown(text)
-
-st.caption("Coming next: a two-dimensional decision-boundary playground in the spirit of the "
-           "TensorFlow Playground (circle, XOR, Gaussian and spiral data sets).")

@@ -206,7 +206,7 @@ def _chart(metric: str, history, target: int, lr_changes, baseline) -> dict:
     this takes under 1 ms). The small datasets that rarely change (baseline, learning-rate
     marks) are encoded once for all sessions."""
     spec = curve_chart(metric, history, target, lr_changes, baseline)
-    spec["datasets"] = {name: (_arrow_bytes(pa.table(columns)) if name == "curves" else
+    spec["datasets"] = {name: (arrow_bytes(pa.table(columns)) if name == "curves" else
                                _small_arrow_bytes(tuple((k, tuple(v))
                                                         for k, v in columns.items())))
                         for name, columns in spec["datasets"].items()}
@@ -215,10 +215,10 @@ def _chart(metric: str, history, target: int, lr_changes, baseline) -> dict:
 
 @functools.lru_cache(maxsize=256)
 def _small_arrow_bytes(columns: tuple) -> bytes:
-    return _arrow_bytes(pa.table({name: list(values) for name, values in columns}))
+    return arrow_bytes(pa.table({name: list(values) for name, values in columns}))
 
 
-def _arrow_bytes(table: pa.Table) -> bytes:
+def arrow_bytes(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)

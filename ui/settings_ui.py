@@ -93,7 +93,7 @@ def _render_settings(page: str, architecture: str, live_columns=None) -> dict:
     live = iter(live_columns or ())
     for s in settings_for(architecture):
         if s.live and live_columns:
-            values[s.name] = _widget(s, _key(page, s.name), dg=next(live))
+            values[s.name] = setting_widget(s, _key(page, s.name), dg=next(live))
             continue
         if s.group != current_group:
             current_group = s.group
@@ -104,15 +104,18 @@ def _render_settings(page: str, architecture: str, live_columns=None) -> dict:
         if s.is_list:
             if s.layer_group not in drawn_groups:
                 drawn_groups.add(s.layer_group)
-                values.update(_layer_widgets(page, architecture, s.layer_group))
+                values.update(layer_widgets(page, [m for m in settings_for(architecture)
+                                                    if m.layer_group == s.layer_group]))
             continue
-        values[s.name] = _widget(s, _key(page, s.name))
+        values[s.name] = setting_widget(s, _key(page, s.name))
     return values
 
 
-def _layer_widgets(page: str, architecture: str, layer_group: str) -> dict:
-    """A count slider, then one row of per-layer widgets for each layer."""
-    members = [s for s in settings_for(architecture) if s.layer_group == layer_group]
+def layer_widgets(page: str, members: list[Setting]) -> dict:
+    """A count slider, then one row of widgets for each layer: one per setting of
+    ``members`` (the per-layer lists of one ``layer_group``, the first deciding the count).
+    Returns setting name -> tuple of values."""
+    layer_group = members[0].layer_group
     title, item = LAYER_GROUP_TITLES[layer_group]
     count = st.slider(title, members[0].min_len, members[0].max_len,
                       key=_count_key(page, layer_group))
@@ -123,12 +126,13 @@ def _layer_widgets(page: str, architecture: str, layer_group: str) -> dict:
             for s in members:
                 key = _key(page, s.name, i)
                 if key not in st.session_state:  # a layer just added: copy the one above
-                    st.session_state[key] = values[s.name][-1] if i else s.default[0]
-                values[s.name].append(_widget(s, key, item=True))
+                    st.session_state[key] = values[s.name][-1] if i else \
+                        (s.default or (s.choices or (s.min,)))[0]
+                values[s.name].append(setting_widget(s, key, item=True))
     return {name: tuple(v) for name, v in values.items()}
 
 
-def _widget(s: Setting, key: str, item: bool = False, dg=st):
+def setting_widget(s: Setting, key: str, item: bool = False, dg=st):
     """The widget for one setting, drawn in ``dg`` (the sidebar's context by default)."""
     label = f"{s.label} ({s.unit})" if s.unit else s.label
     kind = s.kind.removesuffix("_list")

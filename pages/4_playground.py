@@ -1,0 +1,37 @@
+"""A 2D decision-boundary playground in the spirit of the TensorFlow Playground, on Keras."""
+
+import streamlit as st
+
+from ui.streamlit_fixes import ensure_app_navigation
+
+ensure_app_navigation()
+
+from ui import playground_ui as ui  # noqa: E402
+from ui import playground_view as view  # noqa: E402
+
+st.title("Decision boundaries in 2D")
+st.caption("A small Keras network learns to separate coloured points on a plane. Pick the "
+           "data, the input features and the layers in the sidebar, press **Play**, and watch "
+           "every neuron and the output change as it learns.")
+
+top = st.container()
+live_settings = st.container(key="playground-live-settings").columns(2)
+spec, view_options = ui.settings(live_settings)
+ui.sync_run(spec)
+with top:
+    ui.buttons(spec)
+    ui.banner(spec)
+if spec is None:
+    st.stop()
+
+view.live_view(spec, view_options)
+left, right = st.columns([3, 2], gap="medium")
+with right:
+    options = st.container(horizontal=True)
+    for setting in ui.VIEW_SETTINGS:
+        ui.setting_widget(setting, ui.key(setting.name), dg=options)
+    view.points_editor(spec)
+with left:
+    with st.expander("What am I looking at?", icon=":material/help:", expanded=False):
+        st.markdown(ui.EXPLANATION)
+view.export(spec)

@@ -1,0 +1,314 @@
+"""The 2D playground's settings and run controls (Streamlit).
+
+One rule: what the page shows is the network of the settings on screen. The shown run
+(``run_state.PageState.shown``, its ``config`` a ``PlaygroundSpec``) always has the
+settings on screen, apart from the two it takes on the fly (learning rate, speed); a
+change that needs a new network (data, features, layers, ...) ends and sets aside the run,
+with a notice, as the TensorFlow Playground resets its network. Widgets are generated
+from ``PLAYGROUND_SETTINGS`` and every setting is in the URL.
+"""
+
+from __future__ import annotations
+
+import random
+
+import streamlit as st
+
+from dl_core.config import decode_value, encode_value, fallback_message
+from dl_core.playground_data import MAX_EPOCHS
+from dl_core.playground_settings import (CUSTOM, LIVE, PLAYGROUND_BY_NAME, PLAYGROUND_SETTINGS,
+                                         VIEW_SETTINGS, PlaygroundSpec, from_query_params,
+                                         points_for, spec_from_values, to_query_params)
+from dl_core.runs import BackgroundRun
+from dl_core.toy2d import FEATURES, REGRESSION
+from ui.run_state import PageState, ShownRun, page_state
+from ui.settings_ui import layer_widgets, setting_widget
+
+PAGE = "playground"
+DATASET_LABELS = {
+    "circle": "Circle", "xor": "XOR (exclusive or)", "gaussian": "Two Gaussians",
+    "spiral": "Spiral", "spiral3": "Spiral, 3 arms (3 classes)",
+    "blobs3": "3 blobs (3 classes)", "blobs4": "4 blobs (4 classes)",
+    CUSTOM: "Only your own points", "plane": "Plane", "gaussians": "Six signed Gaussians",
+}
+PROBLEMS = {"Classification": [d for d in DATASET_LABELS if d not in REGRESSION],
+            "Regression": list(REGRESSION)}
+CONTINUABLE = ("finished", "stopped")
+EXPLANATION = """
+**The points.** Each dot is one example: its place on the plane is its two numbers
+X₁ and X₂, its colour its class (orange 0, blue 1, green 2, purple 3) or, for regression,
+its value from −1 (orange) to +1 (blue). Circles train the network; squares (with *Show
+test data*) are held out to measure the test loss; diamonds are points you added.
+
+**The input features** are what the first layer sees of each point: X₁ and X₂ themselves,
+their squares X₁² and X₂² (distance from the axes: a circle becomes easy), their product
+X₁X₂ (its sign is the XOR pattern) and sin X₁, sin X₂ (waves: a spiral becomes possible).
+Each feature's square shows its value over the whole plane.
+
+**The neurons.** Every small square is one neuron's output over the whole plane: blue where
+it is positive (or high), orange where it is negative (or low), grey near zero (tanh and
+sigmoid on their fixed ranges; ReLU and linear scaled to each neuron's largest value).
+A neuron of a later layer mixes the squares of the layer before it.
+
+**The links.** A line's width is the size of its weight, its colour the sign: blue adds,
+orange subtracts. Point at a neuron or a line to read its bias or weight.
+
+**The output.** The large square is the network's answer everywhere on the plane: with two
+classes the probability of blue, grey at 50 %; with more classes the colour of the class it
+picks, paler where it is unsure. *Discretize output* shows only the decision. The loss
+chart shows the training and test loss after every epoch: when the test loss rises while
+the training loss falls, the network is learning the training points by heart
+(overfitting).
+"""
+
+
+def key(name: str, index: int | None = None) -> str:
+    return f"{PAGE}:{name}" if index is None else f"{PAGE}:{name}:{index}"
+
+
+def state() -> PageState:
+    return page_state(PAGE)
+
+
+# ---------------------------------------------------------------- settings
+
+
+def _seed_widgets(spec: PlaygroundSpec, view: dict) -> None:
+    """Put ``spec``'s and ``view``'s values into the widget keys that are not set yet."""
+    ss = st.session_state
+    for s in PLAYGROUND_SETTINGS:
+        value = getattr(spec, s.name)
+        if s.layer_group:
+            ss.setdefault(key("dense_count"), len(value))
+            for i, item in enumerate(value):
+                ss.setdefault(key(s.name, i), item)
+        elif s.name == "features":
+            ss.setdefault(key("features"), list(value))
+        else:
+            ss.setdefault(key(s.name), value)
+    for s in VIEW_SETTINGS:
+        ss.setdefault(key(s.name), view[s.name])
+    ss.setdefault(key("problem"), "Regression" if spec.dataset in REGRESSION
+                  else "Classification")
+
+
+def _view_from_link(warnings: list[str]) -> dict:
+    view = {}
+    for s in VIEW_SETTINGS:
+        view[s.name] = s.default
+        if s.name in st.query_params:
+            try:
+                view[s.name] = decode_value(s, st.query_params[s.name])
+            except ValueError as exc:
+                warnings.append(fallback_message(s, exc))
+    return view
+
+
+def settings(live_columns) -> tuple[PlaygroundSpec | None, dict]:
+    """Draw the settings (the live ones in ``live_columns``, beside the run buttons; the
+    others in the sidebar) and return the spec they describe (None, with the reason shown,
+    when it cannot be built) and the view options. Keeps the URL in step."""
+    ss = st.session_state
+    if key("spec") not in ss:  # first visit in this session: the link decides
+        spec, warnings = from_query_params(dict(st.query_params))
+        view = _view_from_link(warnings)
+        for message in warnings:
+            st.warning(f"Link: {message}", icon=":material/link_off:")
+        _seed_widgets(spec, view)
+        ss[key("spec")] = spec
+    live = iter(live_columns)
+    with st.sidebar:
+        values = _sidebar_widgets()
+    for name in LIVE:
+        values[name] = setting_widget(PLAYGROUND_BY_NAME[name], key(name), dg=next(live))
+    values["points"] = ss[key("points")]
+    view = {s.name: ss[key(s.name)] for s in VIEW_SETTINGS}
+    try:
+        spec = spec_from_values(values)
+    except ValueError as exc:
+        st.error(f"These settings cannot be built: {exc}", icon=":material/error:")
+        return None, view
+    ss[key("spec")] = spec
+    params = {**to_query_params(spec), **{s.name: encode_value(s, view[s.name])
+                                           for s in VIEW_SETTINGS}}
+    if dict(st.query_params) != params:
+        st.query_params.from_dict(params)
+    return spec, view
+
+
+def _sidebar_widgets() -> dict:
+    values: dict = {}
+    st.subheader("Data", divider="gray")
+    st.segmented_control("Problem type", list(PROBLEMS), key=key("problem"),
+                         on_change=_on_problem, required=True,
+                         help="Classification: each point has a class (a colour). "
+                              "Regression: each point has a value from -1 to 1.")
+    dataset = PLAYGROUND_BY_NAME["dataset"]
+    values["dataset"] = st.selectbox(dataset.label, PROBLEMS[st.session_state[key("problem")]],
+                                     key=key("dataset"), help=dataset.help,
+                                     format_func=DATASET_LABELS.get, on_change=_on_dataset)
+    for name in ("noise", "train_fraction", "n_samples"):
+        values[name] = setting_widget(PLAYGROUND_BY_NAME[name], key(name))
+    values["seed"] = setting_widget(PLAYGROUND_BY_NAME["seed"], key("seed"))
+    st.button("Regenerate", icon=":material/casino:", on_click=_on_regenerate,
+              help="New points and new starting weights: a new random seed.")
+    st.subheader("Network", divider="gray")
+    features = PLAYGROUND_BY_NAME["features"]
+    chosen = st.pills(features.label, list(FEATURES), selection_mode="multi",
+                      key=key("features"), format_func=lambda f: FEATURES[f][0],
+                      help=features.help)
+    values["features"] = tuple(f for f in FEATURES if f in chosen)  # the table's order
+    values.update(layer_widgets(PAGE, [PLAYGROUND_BY_NAME["hidden"],
+                                       PLAYGROUND_BY_NAME["activations"]]))
+    for name in ("l1", "l2", "batch_size"):
+        values[name] = setting_widget(PLAYGROUND_BY_NAME[name], key(name))
+    return values
+
+
+def _on_problem() -> None:
+    ss = st.session_state
+    ss[key("dataset")] = PROBLEMS[ss[key("problem")]][0]
+    _on_dataset()
+
+
+def _on_dataset() -> None:
+    """Keep the added points that still mean something on the new set; say what went."""
+    ss = st.session_state
+    old = ss[key("spec")].dataset
+    kept, removed = points_for(ss[key("points")], old, ss[key("dataset")])
+    if removed:
+        ss[key("points")] = kept
+        state().notice = ("info", f"{removed} of your points were removed: their labels "
+                                  f"have no meaning on {DATASET_LABELS[ss[key('dataset')]]}.")
+
+
+def _on_regenerate() -> None:
+    st.session_state[key("seed")] = random.randrange(PLAYGROUND_BY_NAME["seed"].max)
+
+
+# ---------------------------------------------------------------- the run
+
+
+def model_changes(old: PlaygroundSpec, new: PlaygroundSpec) -> list[str]:
+    """Labels of the settings that differ and need a new network (not the live ones)."""
+    return [s.label for s in PLAYGROUND_SETTINGS
+            if s.name not in LIVE and getattr(old, s.name) != getattr(new, s.name)]
+
+
+def sync_run(spec: PlaygroundSpec | None) -> None:
+    """Live settings go to the shown run at once; any other change sets the run aside."""
+    page = state()
+    shown = page.shown
+    if shown is None or spec is None:
+        return
+    changes = model_changes(shown.config, spec)
+    if changes:
+        shown.run.stop()
+        done = len(shown.snapshot().history)
+        page.shown = None
+        page.notice = ("info", f"{shown.name.capitalize()} ended at epoch {done}: "
+                               f"{', '.join(changes).lower()} changed, which needs a new "
+                               "network. Press **Play** to train one.")
+        return
+    shown.run.epoch_delay = 1 / spec.speed
+    if spec.learning_rate != shown.config.learning_rate and shown.snapshot().active:
+        shown.run.set_learning_rate(spec.learning_rate)
+    shown.config = spec
+
+
+def _make_trainer(spec: PlaygroundSpec):
+    from dl_core.playground import PlaygroundTrainer  # TensorFlow loads in the run's thread
+
+    return PlaygroundTrainer(spec)
+
+
+def _start(spec: PlaygroundSpec, paused: bool) -> ShownRun:
+    """Go on training the shown run when it ended and can, else start a new one."""
+    page = state()
+    shown = page.shown
+    snap = shown.snapshot() if shown else None
+    continues = shown if (snap and snap.status in CONTINUABLE and snap.history and
+                          shown.run.trainer is not None) else None
+    if shown is not None:
+        shown.run.stop()
+        shown.run.join(2.0)
+    run = BackgroundRun(lambda: _make_trainer(spec), epochs=MAX_EPOCHS,
+                        epoch_delay=1 / spec.speed,
+                        continues=continues.run if continues else None)
+    if continues is not None:
+        run.set_learning_rate(spec.learning_rate)
+    run.start(paused=paused)
+    if continues is None:
+        page.runs_started += 1
+    page.shown = ShownRun(continues.number if continues else page.runs_started, run, spec)
+    page.notice = None
+    return page.shown
+
+
+def on_play(spec: PlaygroundSpec) -> None:
+    """Play / Pause: pause or resume the shown run while it is active; else train on."""
+    shown = state().shown
+    if shown is not None and shown.snapshot().active:
+        run = shown.run
+        run.resume() if shown.snapshot().pause_requested else run.pause()
+        return
+    _start(spec, paused=False)
+
+
+def on_step(spec: PlaygroundSpec) -> None:
+    """Exactly one more epoch, then pause."""
+    shown = state().shown
+    if shown is None or not shown.snapshot().active:
+        shown = _start(spec, paused=True)
+    shown.run.step()
+
+
+def on_reset() -> None:
+    """Forget the shown run: the next Play starts from new initial weights."""
+    page = state()
+    if page.shown is not None:
+        page.shown.run.stop()
+    st.session_state[f"{PAGE}:state"] = PageState(runs_started=page.runs_started)
+
+
+def buttons(spec: PlaygroundSpec | None) -> None:
+    shown = state().shown
+    snap = shown.snapshot() if shown else None
+    active = bool(snap and snap.active)
+    playing = active and not snap.pause_requested
+    row = st.container(horizontal=True, gap="small", key=key("buttons"))
+    row.button("Pause" if playing else "Play", type="primary", key=key("play"),
+               icon=":material/pause:" if playing else ":material/play_arrow:",
+               disabled=spec is None, on_click=on_play, args=(spec,),
+               help="Train the network epoch after epoch; Pause stops at the next epoch.")
+    row.button("Step", icon=":material/skip_next:", key=key("step"), disabled=spec is None,
+               on_click=on_step, args=(spec,), help="Train exactly one more epoch.")
+    row.button("Reset", icon=":material/restart_alt:", key=key("reset"),
+               disabled=shown is None, on_click=on_reset,
+               help="Forget the network: Play starts again from new initial weights.")
+    if spec is not None:
+        with row.popover("Share", icon=":material/link:"):
+            from urllib.parse import urlencode
+
+            st.markdown("This link opens the page with every setting, your points and the "
+                        "seed included:")
+            st.code(f"{st.context.url or ''}?{urlencode(dict(st.query_params))}",
+                    language=None, wrap_lines=True)
+
+
+def banner(spec: PlaygroundSpec | None) -> None:
+    page = state()
+    if page.notice:
+        kind, text = page.notice
+        getattr(st, kind)(text)
+    shown = page.shown
+    if shown is not None:
+        s = shown.config
+        layers = " → ".join(f"{u} {a}" for u, a in zip(s.hidden, s.activations)) or \
+            "no hidden layer"
+        st.caption(f"Shown: **{shown.name}** on {DATASET_LABELS[s.dataset].lower()}, "
+                   f"features {', '.join(FEATURES[f][0] for f in s.features)}, {layers}, "
+                   f"batch {s.batch_size}, seed {s.seed}.")
+    elif spec is not None and spec.dataset == CUSTOM and not spec.points:
+        st.info("Click on the plane below to add points of the class you pick, or upload a "
+                "CSV file of x, y, label; then press **Play**.", icon=":material/touch_app:")

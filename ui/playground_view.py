@@ -1,0 +1,260 @@
+"""The 2D playground's live view (Streamlit): the network picture, the output over the
+plane with the points, the loss chart and the figures, redrawn several times a second
+while the shown run trains; the points people add by clicking or from a CSV file; the
+export.
+
+Every chart is a Vega-Lite spec fixed for the run with Arrow datasets swapped in place
+(no blinking). Cost per refresh (bench/playground.py): two NumPy forward passes over
+the plane (50 x 50 and 20 x 20), one PNG per neuron, a few KB to send.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+
+import numpy as np
+import pyarrow as pa
+import streamlit as st
+
+from dl_core.playground_charts import boundary_chart
+from dl_core.playground_data import (add_point, forward_on_grid, parse_points_csv,
+                                     points_csv, remove_nearest, split)
+from dl_core.playground_network import (THUMBNAIL, confusion_datasets, confusion_spec,
+                                        loss_datasets, loss_spec, network_datasets,
+                                        network_spec)
+from dl_core.playground_settings import CUSTOM, MAX_CLASSES, MAX_POINTS, PlaygroundSpec
+from dl_core.runs import RunSnapshot
+from ui.live import STATUS_LABELS, arrow_bytes, live_interval, polling_fragment, session_id
+from ui.playground_ui import DATASET_LABELS, key, state
+from ui.polling import LOAD
+
+REMOVE = "remove"
+LOSS_HEIGHT = 200  # px
+CSS = """<style>
+.st-key-playground-live [data-stale="true"] { opacity: 1 !important; transition: none !important; }
+</style>"""
+
+
+@functools.lru_cache(maxsize=64)
+def cached_split(spec: PlaygroundSpec):
+    """The run's points: the same for every refresh (and every session) of one spec."""
+    return split(spec)
+
+
+def _arrow_spec(spec: dict) -> dict:
+    spec["datasets"] = {name: arrow_bytes(pa.table(columns))
+                        for name, columns in spec["datasets"].items()}
+    return spec
+
+
+def live_view(spec: PlaygroundSpec, view: dict) -> None:
+    """Figures, network picture, output and loss: polls while the shown run is active."""
+    shown = state().shown
+    polling = bool(shown and shown.snapshot().active)
+    session = session_id()
+
+    @polling_fragment(key("interval"), live_interval, polling)
+    def _view():
+        if st.session_state.pop(key("clicked"), False):
+            st.rerun(scope="app")  # a click changed the points: the whole page follows
+        cpu, wall = time.thread_time(), time.perf_counter()
+        snap = shown.snapshot() if shown else None
+        if polling and shown is not None:
+            shown.run.touch()
+            if not snap.active:
+                st.rerun()  # the run ended: redraw the page once, without polling
+        _progress(snap)
+        _figures(spec, snap)
+        weights = snap.kernels if snap and snap.kernels else None
+        picture, output = st.columns([3, 2], gap="medium")
+        with picture:
+            maps = forward_on_grid(spec, weights, THUMBNAIL) if weights else None
+            network = network_spec(spec)
+            st.vega_lite_chart(_arrow_spec({**network,
+                                            "datasets": network_datasets(spec, weights, maps)}),
+                               width="stretch", height=network["height"], key=key("network"))
+        with output:
+            _boundary(spec, view, weights)
+            history = snap.history if snap else ()
+            st.vega_lite_chart(_arrow_spec({**loss_spec(), "datasets": loss_datasets(history)}),
+                               width="stretch", height=LOSS_HEIGHT, key=key("loss"))
+            if spec.classes and snap and snap.test_probabilities is not None:
+                _confusion(spec, snap)
+        if polling:
+            LOAD.record(session, time.thread_time() - cpu, time.perf_counter() - wall)
+
+    st.html(CSS)
+    with st.container(key=key("live").replace(":", "-")):
+        _view()
+
+
+def _progress(snap: RunSnapshot | None) -> None:
+    if snap is None:
+        st.markdown("Epoch **0** · press **Play** to train, or **Step** for one epoch.")
+        return
+    epochs = len(snap.history)
+    if snap.status == "queued":
+        st.markdown(f"{STATUS_LABELS['queued']} (number {snap.queue_position} in line)")
+        return
+    if snap.active and epochs < snap.first_epoch:
+        st.markdown(":material/hourglass_top: building the network and compiling its "
+                    "training step…")
+        return
+    status = STATUS_LABELS[snap.status]
+    if snap.status == "running" and snap.pause_requested:
+        status = ":material/pause: pausing"
+    st.markdown(f"{status} · epoch **{epochs:,}** · {snap.epochs_per_second:.0f} epochs/s")
+    if snap.status in ("diverged", "failed"):
+        st.error(snap.message[:1].upper() + snap.message[1:], icon=":material/warning:")
+
+
+def _figures(spec: PlaygroundSpec, snap: RunSnapshot | None) -> None:
+    last = snap.history[-1] if snap and snap.history else None
+    row = st.container(horizontal=True, gap="medium")
+
+    def number(value, percent=False):
+        if value is None:
+            return "–"
+        return f"{value:.1%}" if percent else f"{value:.4f}"
+
+    kind = "cross-entropy" if spec.classes else "mean squared error"
+    row.metric("Training loss", number(last and last.loss), width="content",
+               help=f"{kind.capitalize()} on the training points (plus any L1/L2 penalty).")
+    row.metric("Test loss", number(last and last.test_loss), width="content",
+               help="The same on the test points, which the network never trains on "
+                    "(none when only your own points are used).")
+    if spec.classes:
+        row.metric("Training accuracy", number(last and last.accuracy, True), width="content")
+        row.metric("Test accuracy", number(last and last.test_accuracy, True),
+                   width="content")
+
+
+def _boundary(spec: PlaygroundSpec, view: dict, weights) -> None:
+    x_train, y_train, x_test, y_test = cached_split(spec)
+    output = forward_on_grid(spec, weights, 50)[-1] if weights else None
+    show_test = view["show_test"] and len(y_test)
+    chart = boundary_chart(output, spec.classes, x_train, y_train,
+                           x_test if show_test else None, y_test if show_test else None,
+                           discretize=view["discretize"], yours=len(spec.points) // 3)
+    nonce = st.session_state.get(key("click_nonce"), 0)
+    st.vega_lite_chart(_arrow_spec(chart), width="content", height=chart["height"],
+                       on_select=_on_click,
+                       selection_mode="click", key=key("boundary", nonce))
+
+
+def _on_click() -> None:
+    """A click on the plane: add a point of the chosen class there, or remove the nearest."""
+    ss = st.session_state
+    nonce = ss.get(key("click_nonce"), 0)
+    selection = ss[key("boundary", nonce)].selection.get("click") or []
+    if not selection:
+        return
+    x, y = float(selection[0]["x"]), float(selection[0]["y"])
+    mode = ss.get(key("click_mode"))
+    points = ss[key("points")]
+    if mode == REMOVE:
+        ss[key("points")] = remove_nearest(points, x, y)
+    elif mode is not None:
+        if len(points) >= 3 * MAX_POINTS:
+            st.toast(f"At most {MAX_POINTS} points of your own.", icon=":material/block:")
+        ss[key("points")] = add_point(points, x, y, float(mode))
+    ss[key("click_nonce")] = nonce + 1  # a fresh chart: the same cell can be clicked again
+    ss[key("clicked")] = True
+
+
+def click_modes(spec: PlaygroundSpec) -> dict:
+    """What a click on the plane can do here: value -> label."""
+    if spec.classes == 0:
+        modes = {1.0: "+1 (blue)", -1.0: "−1 (orange)"}
+    else:
+        names = ("orange", "blue", "green", "purple")
+        count = MAX_CLASSES if spec.dataset == CUSTOM else spec.classes
+        modes = {float(c): f"{c} ({names[c]})" for c in range(count)}
+    return {**modes, REMOVE: "remove"}
+
+
+def points_editor(spec: PlaygroundSpec) -> None:
+    """The click mode, the CSV upload and download, and Clear."""
+    modes = click_modes(spec)
+    if st.session_state.get(key("click_mode")) not in modes:
+        st.session_state[key("click_mode")] = next(iter(modes))
+    st.segmented_control("A click on the plane adds a point of class", list(modes),
+                         key=key("click_mode"), format_func=modes.get, required=True,
+                         help="Or, with **remove**, takes away the point of yours nearest "
+                              "to the click.")
+    count = len(spec.points) // 3
+    row = st.container(horizontal=True, gap="small")
+    row.download_button(f"Download your {count} points (CSV)", points_csv(spec.points),
+                        file_name="playground_points.csv", mime="text/csv",
+                        disabled=not count, icon=":material/download:")
+    row.button("Clear your points", icon=":material/delete:", disabled=not count,
+               on_click=lambda: st.session_state.update({key("points"): ()}))
+    st.file_uploader("Add points from a CSV file (x, y, label per line)", type=["csv", "txt"],
+                     key=key("upload"), on_change=_on_upload, args=(spec.dataset,),
+                     help=f"x and y from -6 to 6; the label a class number "
+                          f"(or a value from -1 to 1 for regression); at most {MAX_POINTS}.")
+    message = st.session_state.get(key("upload_message"))
+    if message:
+        getattr(st, message[0])(message[1])
+
+
+def _on_upload(dataset: str) -> None:
+    ss = st.session_state
+    upload = ss.get(key("upload"))
+    if upload is None:
+        ss.pop(key("upload_message"), None)
+        return
+    try:
+        new = parse_points_csv(upload.getvalue(), dataset)
+    except ValueError as exc:
+        ss[key("upload_message")] = ("error", f"{upload.name} was not added: {exc}. Your "
+                                              "points are as they were.")
+        return
+    room = 3 * MAX_POINTS - len(ss[key("points")])
+    ss[key("points")] = ss[key("points")] + new[:room]
+    kept = min(len(new), room) // 3
+    ss[key("upload_message")] = ("success" if kept == len(new) // 3 else "warning",
+                                 f"Added {kept} of the {len(new) // 3} points of {upload.name}"
+                                 f" to {DATASET_LABELS[dataset].lower()}.")
+
+
+def _confusion(spec: PlaygroundSpec, snap: RunSnapshot) -> None:
+    from sklearn.metrics import confusion_matrix
+
+    _, _, _, y_test = cached_split(spec)
+    if not len(y_test):
+        return
+    matrix = confusion_matrix(y_test, np.argmax(snap.test_probabilities, axis=1),
+                              labels=np.arange(spec.classes))
+    chart = {**confusion_spec(spec.classes), "datasets": confusion_datasets(matrix)}
+    st.vega_lite_chart(_arrow_spec(chart), width="content", height=chart["height"],
+                       key=key("confusion"))
+
+
+def export(spec: PlaygroundSpec) -> None:
+    """The shown run's network as a Keras script; its trained model as a file."""
+    from dl_core.playground_codegen import playground_script
+
+    shown = state().shown
+    snap = shown.snapshot() if shown else None
+    epochs = len(snap.history) if snap and snap.history else 100
+    with st.expander("Show the code: this network as a plain Keras script",
+                     icon=":material/code:"):
+        script = playground_script(spec, epochs)
+        st.caption(f"It trains for {epochs} epochs" + (f", as {shown.name} has." if snap and
+                   snap.history else " (no run yet)."))
+        st.code(script, language="python", line_numbers=True, height=360)
+        st.download_button("Download the script", script,
+                           file_name=f"playground_{spec.dataset}.py", mime="text/x-python",
+                           icon=":material/download:", key=key("download_code"))
+    if snap and snap.history and not snap.active and shown.run.trainer is not None:
+        from dl_core.models import model_bytes
+
+        model = shown.run.trainer.model
+        st.download_button(f"Download {shown.name}'s trained network (.keras, "
+                           f"{len(snap.history)} epochs)", lambda: model_bytes(model),
+                           file_name=f"playground_{spec.dataset}_run{shown.number}.keras",
+                           mime="application/octet-stream", icon=":material/download:",
+                           key=key("download_model"))
+
