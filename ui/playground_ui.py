@@ -276,12 +276,13 @@ def buttons(spec: PlaygroundSpec | None) -> None:
     snap = shown.snapshot() if shown else None
     active = bool(snap and snap.active)
     playing = active and not snap.pause_requested
+    trainable = spec is not None and (spec.dataset != CUSTOM or bool(spec.points))
     row = st.container(horizontal=True, gap="small", key=key("buttons"))
     row.button("Pause" if playing else "Play", type="primary", key=key("play"),
                icon=":material/pause:" if playing else ":material/play_arrow:",
-               disabled=spec is None, on_click=on_play, args=(spec,),
+               disabled=not (trainable or active), on_click=on_play, args=(spec,),
                help="Train the network epoch after epoch; Pause stops at the next epoch.")
-    row.button("Step", icon=":material/skip_next:", key=key("step"), disabled=spec is None,
+    row.button("Step", icon=":material/skip_next:", key=key("step"), disabled=not trainable,
                on_click=on_step, args=(spec,), help="Train exactly one more epoch.")
     row.button("Reset", icon=":material/restart_alt:", key=key("reset"),
                disabled=shown is None, on_click=on_reset,
@@ -309,6 +310,6 @@ def banner(spec: PlaygroundSpec | None) -> None:
         st.caption(f"Shown: **{shown.name}** on {DATASET_LABELS[s.dataset].lower()}, "
                    f"features {', '.join(FEATURES[f][0] for f in s.features)}, {layers}, "
                    f"batch {s.batch_size}, seed {s.seed}.")
-    elif spec is not None and spec.dataset == CUSTOM and not spec.points:
+    elif spec is not None and spec.dataset == CUSTOM:  # (stays: the plane must not move)
         st.info("Click on the plane below to add points of the class you pick, or upload a "
                 "CSV file of x, y, label; then press **Play**.", icon=":material/touch_app:")

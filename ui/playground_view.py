@@ -67,18 +67,21 @@ def live_view(spec: PlaygroundSpec, view: dict) -> None:
         _progress(snap)
         _figures(spec, snap)
         weights = snap.kernels if snap and snap.kernels else None
+        epochs = len(snap.history) if snap else 0
         picture, output = st.columns([3, 2], gap="medium")
         with picture:
             maps = forward_on_grid(spec, weights, THUMBNAIL) if weights else None
             network = network_spec(spec)
             st.vega_lite_chart(_arrow_spec({**network,
                                             "datasets": network_datasets(spec, weights, maps)}),
-                               width="stretch", height=network["height"], key=key("network"))
+                               width="stretch", height=network["height"], key=key("network"),
+                               alt=f"the network's neurons and links after epoch {epochs}")
         with output:
-            _boundary(spec, view, weights)
+            _boundary(spec, view, weights, epochs)
             history = snap.history if snap else ()
             st.vega_lite_chart(_arrow_spec({**loss_spec(), "datasets": loss_datasets(history)}),
-                               width="stretch", height=LOSS_HEIGHT, key=key("loss"))
+                               width="stretch", height=LOSS_HEIGHT, key=key("loss"),
+                               alt=f"loss per epoch: {len(history)} epochs plotted")
             if spec.classes and snap and snap.test_probabilities is not None:
                 _confusion(spec, snap)
         if polling:
@@ -130,16 +133,19 @@ def _figures(spec: PlaygroundSpec, snap: RunSnapshot | None) -> None:
                    width="content")
 
 
-def _boundary(spec: PlaygroundSpec, view: dict, weights) -> None:
+def _boundary(spec: PlaygroundSpec, view: dict, weights, epochs: int) -> None:
     x_train, y_train, x_test, y_test = cached_split(spec)
     output = forward_on_grid(spec, weights, 50)[-1] if weights else None
     show_test = view["show_test"] and len(y_test)
     chart = boundary_chart(output, spec.classes, x_train, y_train,
                            x_test if show_test else None, y_test if show_test else None,
                            discretize=view["discretize"], yours=len(spec.points) // 3)
+    _click_mode(spec)
     nonce = st.session_state.get(key("click_nonce"), 0)
+    points = len(chart["datasets"]["points"]["set"])
     st.vega_lite_chart(_arrow_spec(chart), width="content", height=chart["height"],
-                       on_select=_on_click,
+                       on_select=_on_click, alt=f"output over the plane after epoch {epochs}: "
+                       f"{points} points, {len(spec.points) // 3} of them yours",
                        selection_mode="click", key=key("boundary", nonce))
 
 
@@ -174,8 +180,8 @@ def click_modes(spec: PlaygroundSpec) -> dict:
     return {**modes, REMOVE: "remove"}
 
 
-def points_editor(spec: PlaygroundSpec) -> None:
-    """The click mode, the CSV upload and download, and Clear."""
+def _click_mode(spec: PlaygroundSpec) -> None:
+    """What a click on the plane does, chosen right above it."""
     modes = click_modes(spec)
     if st.session_state.get(key("click_mode")) not in modes:
         st.session_state[key("click_mode")] = next(iter(modes))
@@ -183,6 +189,10 @@ def points_editor(spec: PlaygroundSpec) -> None:
                          key=key("click_mode"), format_func=modes.get, required=True,
                          help="Or, with **remove**, takes away the point of yours nearest "
                               "to the click.")
+
+
+def points_editor(spec: PlaygroundSpec) -> None:
+    """The CSV upload and download of your points, and Clear."""
     count = len(spec.points) // 3
     row = st.container(horizontal=True, gap="small")
     row.download_button(f"Download your {count} points (CSV)", points_csv(spec.points),
