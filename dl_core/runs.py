@@ -63,12 +63,14 @@ class BackgroundRun:
 
     ``make_trainer`` is called in a worker thread (building a model takes tens of ms, and
     the first epoch of a new shape traces its graph in ~0.5 s: the page returns at once). ``epoch_delay`` seconds pass between epochs so people can
-    watch. ``continues``: an ended run whose Trainer (model, optimizer, history) this run
+    watch; with ``paced`` they count from the start of each epoch instead (a rate: at most
+    one epoch per ``epoch_delay`` seconds). ``continues``: an ended run whose Trainer (model, optimizer, history) this run
     trains on instead of calling ``make_trainer``; its epochs and learning-rate marks carry
     over.
     """
 
     def __init__(self, make_trainer: Callable, epochs: int, epoch_delay: float = 0.0,
+                 paced: bool = False,
                  idle_timeout: float = IDLE_TIMEOUT_SECONDS,
                  continues: "BackgroundRun | None" = None, scheduler: Scheduler | None = None):
         if continues is not None and (continues.trainer is None or continues.is_alive()):
@@ -78,6 +80,8 @@ class BackgroundRun:
         self._scheduler = scheduler
         self.epochs = epochs
         self.epoch_delay = epoch_delay
+        self.paced = paced
+        self._epoch_began = 0.0
         self.idle_timeout = idle_timeout
         self.trainer = None
         self._cond = threading.Condition()
@@ -225,6 +229,7 @@ class BackgroundRun:
                         return True
                 self._build()
             elif self._epoch_allowed():
+                self._epoch_began = time.monotonic()
                 self._record(self.trainer.train_epoch())
                 if len(self._history) >= self.epochs:
                     self._finish("finished", f"trained {self.epochs} epochs")
@@ -279,7 +284,8 @@ class BackgroundRun:
             self._history.append(stats)
             self._test_probs = self.trainer.test_probabilities_
             self._kernels = kernels
-            self._next_due = time.monotonic() + self.epoch_delay
+            self._next_due = (self._epoch_began if self.paced else time.monotonic()) + \
+                self.epoch_delay
             if self._paused and not self._steps_requested:
                 self._set_status_locked("paused")
 

@@ -334,3 +334,17 @@ def test_a_continued_run_reads_as_the_whole_runs_time_and_pace():
     assert snap.epochs_per_second == pytest.approx(4 / snap.elapsed_seconds)
     assert snap.epochs_per_second < 4 / 0.2  # four epochs of at least 50 ms each
     more.stop()
+
+
+
+@pytest.mark.parametrize("paced", [False, True])
+def test_a_paced_run_counts_its_delay_from_the_start_of_each_epoch(paced):
+    """The playground's speed is a rate: the next epoch is due ``epoch_delay`` after the
+    last one began; the MLP's pause follows the end of the epoch (here 0.05 s later)."""
+    run = BackgroundRun(lambda: FakeTrainer(delay=0.05), epochs=2, epoch_delay=100.0,
+                        paced=paced).start()
+    wait_for(lambda: len(run.snapshot().history) == 1)
+    due_after_start = run._next_due - run._epoch_began
+    run.stop()
+    assert run.join(5)
+    assert due_after_start == 100.0 if paced else due_after_start >= 100.05

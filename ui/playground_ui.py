@@ -233,7 +233,7 @@ def _start(spec: PlaygroundSpec, paused: bool) -> ShownRun:
         shown.run.stop()
         shown.run.join(2.0)
     run = BackgroundRun(lambda: _make_trainer(spec), epochs=MAX_EPOCHS,
-                        epoch_delay=1 / spec.speed,
+                        epoch_delay=1 / spec.speed, paced=True,
                         continues=continues.run if continues else None)
     if continues is not None:
         run.set_learning_rate(spec.learning_rate)
