@@ -51,7 +51,8 @@ class PlaygroundStats:
     accuracy: float | None
     test_accuracy: float | None
     learning_rate: float
-    seconds: float
+    seconds: float  # this epoch's training and evaluation
+    finished: float = 0.0  # time.monotonic() at its end (the pace is read from these)
 
 
 class PlaygroundTrainer:
@@ -121,7 +122,7 @@ class PlaygroundTrainer:
         stats = PlaygroundStats(len(self.history) + 1, float(loss),
                                 float(test_loss) if has_test else None,
                                 accuracy, test_accuracy, self.learning_rate,
-                                time.perf_counter() - start)
+                                time.perf_counter() - start, time.monotonic())
         self.history.append(stats)
         self.test_probabilities_ = test_out
         return stats

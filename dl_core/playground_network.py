@@ -186,23 +186,27 @@ def _node_name(spec: PlaygroundSpec, column: int, unit: int) -> str:
 # ---------------------------------------------------------------- loss chart
 
 
-def loss_spec(height: int = 200) -> dict:
+def loss_spec(height: int = 150) -> dict:
     """Training and test loss per epoch; the x axis grows with the run (as the
-    Playground's does), so the spec never changes."""
+    Playground's does), so the spec never changes. ``height`` is the plot's own (Streamlit's
+    default autosize would fit title and axes into it too)."""
     colour = {"field": "series", "type": "nominal", "title": None,
               "scale": {"domain": ["training", "test"], "range": [TRAIN_COLOUR, TEST_COLOUR]},
-              "legend": {"orient": "bottom", "direction": "horizontal"}}
+              "legend": None}
     return {
         "height": height,
+        "autosize": {"type": "fit-x", "contains": "padding"},
         "padding": {"left": 4, "top": 4, "right": 12, "bottom": 4},
-        "title": {"text": "Loss", "fontSize": 13},
-        "mark": {"type": "line", "strokeWidth": 1.8},
-        "encoding": {"x": {"field": "epoch", "type": "quantitative", "title": "epoch",
-                           "axis": {"tickMinStep": 1, "format": "d"}},
-                     "y": {"field": "loss", "type": "quantitative", "title": None,
-                           "scale": {"zero": True}},
-                     "color": colour},
-        "data": {"name": "curves"},
+        "title": {"text": "Loss", "fontSize": 13, "subtitle": "blue: training · orange: test",
+                  "subtitleColor": "#666666"},
+        "layer": [{
+            "data": {"name": "curves"},
+            "mark": {"type": "line", "strokeWidth": 1.8},
+            "encoding": {"x": {"field": "epoch", "type": "quantitative", "title": "epoch",
+                               "axis": {"tickMinStep": 1, "format": "d"}},
+                         "y": {"field": "loss", "type": "quantitative", "title": None,
+                               "scale": {"zero": True}},
+                         "color": colour}}],
     }
 
 
@@ -228,10 +232,10 @@ def confusion_spec(classes: int, size: int = 200) -> dict:
     return {
         "width": size, "height": size,
         "padding": {"left": 4, "top": 4, "right": 4, "bottom": 4},
-        "title": {"text": "Test points: true vs predicted class", "fontSize": 13},
+        "title": {"text": "Test points by class", "fontSize": 13},
         "data": {"name": "cells"},
-        "encoding": {"x": {"field": "predicted", **axis, "title": "predicted class"},
-                     "y": {"field": "true", **axis, "title": "true class"}},
+        "encoding": {"x": {"field": "predicted", **axis, "title": "predicted"},
+                     "y": {"field": "true", **axis, "title": "true"}},
         "layer": [
             {"mark": "rect",
              "encoding": {"color": {"field": "count", "type": "quantitative", "legend": None,

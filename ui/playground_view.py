@@ -21,8 +21,8 @@ from dl_core.playground_charts import boundary_chart
 from dl_core.playground_data import (add_point, forward_on_grid, parse_points_csv,
                                      points_csv, remove_nearest, split)
 from dl_core.playground_network import (THUMBNAIL, confusion_datasets, confusion_spec,
-                                        loss_datasets, loss_spec, network_datasets,
-                                        network_spec)
+                                        layer_sizes, loss_datasets, loss_spec,
+                                        network_datasets, network_spec)
 from dl_core.playground_settings import CUSTOM, MAX_CLASSES, MAX_POINTS, PlaygroundSpec
 from dl_core.runs import RunSnapshot
 from ui.live import STATUS_LABELS, arrow_bytes, live_interval, polling_fragment, session_id
@@ -30,7 +30,7 @@ from ui.playground_ui import DATASET_LABELS, key, state
 from ui.polling import LOAD
 
 REMOVE = "remove"
-LOSS_HEIGHT = 200  # px
+OUTPUT_WIDTH = 340  # px: the plane (320) and its axis
 CSS = """<style>
 .st-key-playground-live [data-stale="true"] { opacity: 1 !important; transition: none !important; }
 </style>"""
@@ -68,7 +68,10 @@ def live_view(spec: PlaygroundSpec, view: dict) -> None:
         _figures(spec, snap)
         weights = snap.kernels if snap and snap.kernels else None
         epochs = len(snap.history) if snap else 0
-        picture, output = st.columns([3, 2], gap="medium")
+        # side by side where they fit, the output under the network where they do not
+        row = st.container(horizontal=True, gap="large")
+        picture = row.container(width=network_width(spec))
+        output = row.container(width=OUTPUT_WIDTH)
         with picture:
             maps = forward_on_grid(spec, weights, THUMBNAIL) if weights else None
             network = network_spec(spec)
@@ -80,7 +83,7 @@ def live_view(spec: PlaygroundSpec, view: dict) -> None:
             _boundary(spec, view, weights, epochs)
             history = snap.history if snap else ()
             st.vega_lite_chart(_arrow_spec({**loss_spec(), "datasets": loss_datasets(history)}),
-                               width="stretch", height=LOSS_HEIGHT, key=key("loss"),
+                               width="stretch", key=key("loss"),
                                alt=f"loss per epoch: {len(history)} epochs plotted")
             if spec.classes and snap and snap.test_probabilities is not None:
                 _confusion(spec, snap)
@@ -90,6 +93,11 @@ def live_view(spec: PlaygroundSpec, view: dict) -> None:
     st.html(CSS)
     with st.container(key=key("live").replace(":", "-")):
         _view()
+
+
+def network_width(spec: PlaygroundSpec) -> int:
+    """Pixels for the network picture: about 95 per column of neurons, 380 at least."""
+    return max(380, 95 * len(layer_sizes(spec)))
 
 
 def _progress(snap: RunSnapshot | None) -> None:
@@ -107,9 +115,17 @@ def _progress(snap: RunSnapshot | None) -> None:
     status = STATUS_LABELS[snap.status]
     if snap.status == "running" and snap.pause_requested:
         status = ":material/pause: pausing"
-    st.markdown(f"{status} · epoch **{epochs:,}** · {snap.epochs_per_second:.0f} epochs/s")
+    st.markdown(f"{status} · epoch **{epochs:,}** · {pace(snap.history):.0f} epochs/s")
     if snap.status in ("diverged", "failed"):
         st.error(snap.message[:1].upper() + snap.message[1:], icon=":material/warning:")
+
+
+def pace(history, last: int = 30) -> float:
+    """Epochs per second over the last ``last`` epochs (building and pauses left out)."""
+    recent = [s.finished for s in history[-last:]]
+    if len(recent) < 2 or recent[-1] <= recent[0]:
+        return 0.0
+    return (len(recent) - 1) / (recent[-1] - recent[0])
 
 
 def _figures(spec: PlaygroundSpec, snap: RunSnapshot | None) -> None:
