@@ -41,10 +41,19 @@ def tf_function_count() -> int:
         return -1
 
 
-def run_trainer(config: Config, epochs: int) -> None:
+def make_trainer(config):
+    """A Trainer for a digits Config, a PlaygroundTrainer for a PlaygroundSpec."""
+    if not isinstance(config, Config):
+        from dl_core.playground import PlaygroundTrainer
+
+        return PlaygroundTrainer(config)
     from dl_core.training import Trainer
 
-    trainer = Trainer(config)
+    return Trainer(config)
+
+
+def run_trainer(config: Config, epochs: int) -> None:
+    trainer = make_trainer(config)
     for _ in range(epochs):
         trainer.train_epoch()
 
@@ -52,9 +61,8 @@ def run_trainer(config: Config, epochs: int) -> None:
 def run_background(config: Config, epochs: int) -> None:
     """Start a BackgroundRun as a page does, wait until it ends, drop it."""
     from dl_core.runs import BackgroundRun
-    from dl_core.training import Trainer
 
-    run = BackgroundRun(lambda: Trainer(config), epochs=epochs, epoch_delay=0.0).start()
+    run = BackgroundRun(lambda: make_trainer(config), epochs=epochs, epoch_delay=0.0).start()
     run.join(120)
     status = run.snapshot().status
     if status != "finished":
@@ -98,6 +106,10 @@ def shaped(config: Config, index: int, shapes: int) -> Config:
     templates when ``shapes`` > dl_core.compiled.MAX_SHAPES."""
     if shapes <= 1:
         return config
+    if not isinstance(config, Config):  # the 2D playground: its first layer's neurons
+        import dataclasses
+
+        return dataclasses.replace(config, hidden=(4 + index % shapes, *config.hidden[1:]))
     units = (32 + index % shapes, *config.model.hidden_units[1:])
     if config.model.architecture == "cnn":
         return config.replace(head_units=32 + index % shapes)
@@ -133,7 +145,8 @@ def soak(config: Config, runs: int, warmup: int = 25, epochs: int = 2, every: in
     last = rows[-1]
     growth = last["rss_mb"] - base["rss_mb"]
     late = [row for row in rows if row["runs"] >= done / 3]
-    return {"architecture": config.model.architecture, "via_runs": via_runs, "shapes": shapes,
+    name = config.model.architecture if isinstance(config, Config) else "playground"
+    return {"architecture": name, "via_runs": via_runs, "shapes": shapes,
             "runs_done": done, "warmup": warmup, "epochs": epochs,
             "rss_start_mb": round(base["rss_mb"], 1), "rss_end_mb": round(last["rss_mb"], 1),
             "growth_mb": round(growth, 1), "mb_per_run": round(growth / max(done, 1), 3),
@@ -147,7 +160,8 @@ def soak(config: Config, runs: int, warmup: int = 25, epochs: int = 2, every: in
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=300)
-    parser.add_argument("--architecture", choices=("mlp", "cnn"), default="mlp")
+    parser.add_argument("--architecture", choices=("mlp", "cnn", "playground"), default="mlp",
+                        help="playground: the 2D page's default network (circle, 4-2 tanh)")
     parser.add_argument("--via-runs", action="store_true",
                         help="drive each run through dl_core.runs.BackgroundRun")
     parser.add_argument("--warmup", type=int, default=25,
@@ -165,7 +179,12 @@ def main(argv=None) -> dict:
                         help="cycle through this many network shapes (more than the 8 the "
                              "compiled-epoch pool keeps: every run compiles and evicts)")
     args = parser.parse_args(argv)
-    config = Config().replace(architecture=args.architecture)
+    if args.architecture == "playground":
+        from dl_core.playground_settings import PlaygroundSpec
+
+        config = PlaygroundSpec()
+    else:
+        config = Config().replace(architecture=args.architecture)
     result = soak(config, args.runs, args.warmup, args.epochs, args.every, args.via_runs,
                   args.gc_each_run, args.malloc_trim, args.max_seconds, args.shapes)
     target = "under" if result["growth_mb"] < 30 * result["runs_done"] / 300 else "OVER"

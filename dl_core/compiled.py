@@ -43,11 +43,12 @@ def run_state(model: keras.Model, optimizer: keras.optimizers.Optimizer) -> list
 class CompiledEpoch:
     """A model and optimizer of one shape and their traced ``epoch`` and ``evaluate``.
 
-    ``epoch(x, y, perm)`` trains one epoch in-graph over the batches ``perm`` orders and
-    returns (mean loss, accuracy, per-batch losses); ``evaluate(x_val, y_val, x_test, x,
-    y)`` returns (validation loss, validation accuracy, test probabilities, per-kernel
-    gradient norms on the training set). Both act on this object's variables:
-    ``load(state)`` first, ``store(state)`` after (``run_state`` lists).
+    ``epoch(*tensors)`` and ``evaluate(*tensors)`` call ``epoch_fn(self, *tensors)`` and
+    ``evaluate_fn(self, *tensors)`` as graphs (for the digits Trainer: ``epoch(x, y, perm)``
+    trains one epoch over the batches ``perm`` orders and returns (mean loss, accuracy,
+    per-batch losses); ``evaluate(x_val, y_val, x_test, x, y)`` returns (validation loss,
+    validation accuracy, test probabilities, per-kernel gradient norms)). Both act on this
+    object's variables: ``load(state)`` first, ``store(state)`` after (``run_state`` lists).
     """
 
     def __init__(self, model: keras.Model, optimizer: keras.optimizers.Optimizer,
@@ -69,11 +70,11 @@ class CompiledEpoch:
             concrete = self._concrete[name] = function.get_concrete_function(*args)
         return concrete(*args)
 
-    def epoch(self, x, y, perm):
-        return self._call("epoch", self.epoch_fn, x, y, perm)
+    def epoch(self, *tensors):
+        return self._call("epoch", self.epoch_fn, *tensors)
 
-    def evaluate(self, x_val, y_val, x_test, x, y):
-        return self._call("evaluate", self.evaluate_fn, x_val, y_val, x_test, x, y)
+    def evaluate(self, *tensors):
+        return self._call("evaluate", self.evaluate_fn, *tensors)
 
     def load(self, state: list[tf.Variable]) -> None:
         self._call("load", self._load, state)

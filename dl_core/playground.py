@@ -16,6 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from dl_core.compiled import POOL, CompiledEpoch, run_state
 from dl_core.playground_data import MAX_EPOCHS, forward_on_grid, split  # noqa: F401
 from dl_core.playground_settings import PLAYGROUND_BY_NAME, PlaygroundSpec
 from dl_core.settings import check_value
@@ -61,8 +62,11 @@ class PlaygroundTrainer:
     It speaks dl_core.runs.BackgroundRun's trainer protocol (``train_epoch``, ``history``,
     ``learning_rate`` / ``set_learning_rate``, ``kernels``, ``test_probabilities_``,
     ``compile_seconds``), so the 2D page trains live on the shared scheduler like the
-    others. ``kernels()`` hands out every layer's weights and biases, from which
-    :func:`forward_on_grid` draws the heatmaps without touching the model.
+    others, and borrows its traced epoch from dl_core.compiled's pool like them: runs of
+    one shape (layers, regularization, batch size, data sizes) trace it once, and the
+    server keeps at most that pool's shapes. ``kernels()`` hands out every layer's weights
+    and biases, from which :func:`forward_on_grid` draws the heatmaps without touching the
+    model.
     """
 
     def __init__(self, spec: PlaygroundSpec):
@@ -73,17 +77,17 @@ class PlaygroundTrainer:
         self.model = build(spec)
         self.optimizer = keras.optimizers.SGD(spec.learning_rate)
         self.optimizer.build(self.model.trainable_variables)
-        self._loss = (keras.losses.SparseCategoricalCrossentropy() if spec.classes
-                      else keras.losses.MeanSquaredError())
         self._inputs = [tf.constant(input_features(x, spec.features))
                         for x in (self.x_train, self.x_test)]
         self._labels = [tf.constant(y) for y in (self.y_train, self.y_test)]
         self._rng = np.random.default_rng(spec.seed + 2)
-        self._epoch_fn = tf.function(self._epoch)
-        self._evaluate_fn = tf.function(self._evaluate)
+        self._state = run_state(self.model, self.optimizer)
+        self._shape = ("playground", len(spec.features), spec.hidden, spec.activations,
+                       spec.classes, spec.l1, spec.l2, spec.batch_size,
+                       *(tuple(t.shape) for t in (*self._inputs, *self._labels)))
         self.history: list[PlaygroundStats] = []
         self.test_probabilities_: np.ndarray | None = None
-        self.compile_seconds = 0.0  # (BackgroundRun's protocol: no shared templates here)
+        self.compile_seconds = 0.0  # the last epoch's, when it traced a template
 
     @property
     def learning_rate(self) -> float:
@@ -105,9 +109,22 @@ class PlaygroundTrainer:
         """One epoch; returns (and appends to ``history``) its losses and accuracies."""
         start = time.perf_counter()
         perm = tf.constant(self._rng.permutation(len(self.y_train)).astype(np.int32))
-        self._epoch_fn(self._inputs[0], self._labels[0], perm)
-        loss, test_loss, train_out, test_out = (
-            v.numpy() for v in self._evaluate_fn(*self._inputs, *self._labels))
+        compiled_now = []
+
+        def compile_template() -> CompiledEpoch:
+            compiled_now.append(True)
+            model = build(self.spec)
+            optimizer = keras.optimizers.SGD(self.spec.learning_rate)
+            optimizer.build(model.trainable_variables)
+            return CompiledEpoch(model, optimizer, self.spec.batch_size, _epoch, _evaluate)
+
+        with POOL.borrow(self._shape, compile_template) as compiled:
+            compiled.load(self._state)
+            compiled.epoch(self._inputs[0], self._labels[0], perm)
+            results = compiled.evaluate(*self._inputs, *self._labels)
+            compiled.store(self._state)
+        loss, test_loss, train_out, test_out = (v.numpy() for v in results)
+        self.compile_seconds = time.perf_counter() - start if compiled_now else 0.0
         has_test = len(self.y_test) > 0
         if not (np.isfinite(loss) and (not has_test or np.isfinite(test_loss))):
             epoch = len(self.history) + 1
@@ -127,23 +144,32 @@ class PlaygroundTrainer:
         self.test_probabilities_ = test_out
         return stats
 
-    def _total_loss(self, y, out):
-        loss = self._loss(y, out)
-        return loss + tf.add_n(self.model.losses) if self.model.losses else loss
 
-    def _epoch(self, x, y, perm):
-        bs = self.spec.batch_size
-        n = tf.shape(perm)[0]
-        for i in tf.range((n + bs - 1) // bs):
-            idx = perm[i * bs: tf.minimum((i + 1) * bs, n)]
-            with tf.GradientTape() as tape:
-                loss = self._total_loss(tf.gather(y, idx),
-                                        self.model(tf.gather(x, idx), training=True))
-            variables = self.model.trainable_variables
-            apply_gradients(self.optimizer, tape.gradient(loss, variables), variables)
+def _total_loss(compiled: CompiledEpoch, y, out):
+    """Cross-entropy (classes) or squared error (a value), plus any L1/L2 penalty."""
+    loss_fn = (keras.losses.SparseCategoricalCrossentropy() if out.shape[-1] > 1 else
+               keras.losses.MeanSquaredError())
+    loss = loss_fn(y, out)
+    penalties = compiled.model.losses
+    return loss + tf.add_n(penalties) if penalties else loss
 
-    def _evaluate(self, x_train, x_test, y_train, y_test):
-        train_out = self.model(x_train, training=False)
-        test_out = self.model(x_test, training=False)
-        return (self._total_loss(y_train, train_out), self._total_loss(y_test, test_out),
-                train_out, test_out)
+
+def _epoch(compiled: CompiledEpoch, x, y, perm):
+    """One epoch of plain SGD over the batches ``perm`` orders, in one graph."""
+    model, bs, n = compiled.model, compiled.batch_size, tf.shape(perm)[0]
+    for i in tf.range((n + bs - 1) // bs):
+        idx = perm[i * bs: tf.minimum((i + 1) * bs, n)]
+        with tf.GradientTape() as tape:
+            loss = _total_loss(compiled, tf.gather(y, idx),
+                               model(tf.gather(x, idx), training=True))
+        variables = model.trainable_variables
+        apply_gradients(compiled.optimizer, tape.gradient(loss, variables), variables)
+    return n
+
+
+def _evaluate(compiled: CompiledEpoch, x_train, x_test, y_train, y_test):
+    """Losses on both sets and the network's outputs on them."""
+    train_out = compiled.model(x_train, training=False)
+    test_out = compiled.model(x_test, training=False)
+    return (_total_loss(compiled, y_train, train_out), _total_loss(compiled, y_test, test_out),
+            train_out, test_out)

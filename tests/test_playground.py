@@ -108,3 +108,25 @@ def test_split_is_seeded_and_uses_the_train_fraction():
 def test_bad_settings_name_the_field(changes, field):
     with pytest.raises(ValueError, match=field):
         PlaygroundSpec(**changes)
+
+
+def test_runs_of_one_shape_share_one_traced_epoch_and_train_as_if_alone():
+    """Two runs of one shape borrow the same compiled template in turn; each trains
+    exactly as a run on its own does (its state is copied in and out every epoch)."""
+    from dl_core.compiled import POOL
+
+    spec = PlaygroundSpec(dataset="xor", hidden=(5,), activations=("relu",), n_samples=120)
+    other = PlaygroundSpec(dataset="xor", hidden=(5,), activations=("relu",), n_samples=120,
+                           seed=7, learning_rate=0.3)
+    first, second = PlaygroundTrainer(spec), PlaygroundTrainer(other)
+    for _ in range(3):
+        first.train_epoch()
+        second.train_epoch()
+    assert len(POOL._idle[first._shape]) == 1 and first._shape == second._shape
+    assert second.compile_seconds == 0.0  # it found the template traced
+    alone = PlaygroundTrainer(spec)
+    for _ in range(3):
+        alone.train_epoch()
+    for name, value in first.kernels().items():
+        np.testing.assert_array_equal(value, alone.kernels()[name])
+    assert [s.loss for s in first.history] == [s.loss for s in alone.history]
