@@ -2,26 +2,16 @@
 links, Play / Step / Pause / Reset on the shared scheduler, the rule that a change
 needing a new network sets the run aside with a notice, live learning rate."""
 
-import time
-
 import pytest
 
 from tests.test_pages import open_page, widget
+from tests.test_run_rule import wait
 
 PAGE = "pages/4_playground.py"
 
 
 def shown(at):
     return at.session_state["playground:state"].shown
-
-
-def wait(predicate, timeout=120):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 def texts(elements) -> str:

@@ -127,11 +127,7 @@ def live_view(page: str, baseline: dict | None, target_epochs: int) -> None:
     @polling_fragment(f"{page}:interval", live_interval, polling)
     def _view():
         cpu, wall = time.thread_time(), time.perf_counter()
-        snap = shown.snapshot() if shown else None
-        if polling and shown is not None:
-            shown.run.touch()
-            if not snap.active:
-                st.rerun()  # the run ended: redraw the page once, without polling
+        snap = follow_run(shown, polling)
         _progress(snap, target_epochs)
         _messages(snap, st.empty())
         _metrics(snap, baseline)
@@ -146,6 +142,18 @@ def live_view(page: str, baseline: dict | None, target_epochs: int) -> None:
     st.html(LIVE_CSS.replace("PAGE", page))
     with st.container(key=f"{page}:live"):
         _view()
+
+
+def follow_run(shown, polling: bool) -> RunSnapshot | None:
+    """The shown run's snapshot for one refresh of a polling view (None without a run).
+    Keeps the run from its idle timeout while someone watches, and once the run has ended
+    reruns the whole page (drawn once more, without polling)."""
+    snap = shown.snapshot() if shown else None
+    if polling and shown is not None:
+        shown.run.touch()
+        if not snap.active:
+            st.rerun()
+    return snap
 
 
 def session_id() -> str:

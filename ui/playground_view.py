@@ -25,7 +25,8 @@ from dl_core.playground_network import (THUMBNAIL, confusion_datasets, confusion
                                         network_datasets, network_spec)
 from dl_core.playground_settings import CUSTOM, MAX_CLASSES, MAX_POINTS, PlaygroundSpec
 from dl_core.runs import RunSnapshot
-from ui.live import STATUS_LABELS, arrow_bytes, live_interval, polling_fragment, session_id
+from ui.live import (STATUS_LABELS, arrow_bytes, follow_run, live_interval,
+                     polling_fragment, session_id)
 from ui.playground_ui import DATASET_LABELS, key, state
 from ui.polling import LOAD
 
@@ -59,11 +60,7 @@ def live_view(spec: PlaygroundSpec, view: dict) -> None:
         if st.session_state.pop(key("clicked"), False):
             st.rerun(scope="app")  # a click changed the points: the whole page follows
         cpu, wall = time.thread_time(), time.perf_counter()
-        snap = shown.snapshot() if shown else None
-        if polling and shown is not None:
-            shown.run.touch()
-            if not snap.active:
-                st.rerun()  # the run ended: redraw the page once, without polling
+        snap = follow_run(shown, polling)
         _progress(snap)
         _figures(spec, snap)
         weights = snap.kernels if snap and snap.kernels else None
