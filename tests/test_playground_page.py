@@ -122,3 +122,17 @@ def test_the_script_and_the_model_download_follow_the_run():
     wait(lambda: run.snapshot().status == "paused" and run.snapshot().history)
     widget(at.button, "Reset").click().run()
     assert not at.exception
+
+
+def test_leaving_the_page_and_coming_back_keeps_the_settings():
+    """Streamlit drops a page's widget values while another page is shown (a KeyError
+    and a TypeError on return, found in a walkthrough)."""
+    at = open_page(PAGE, {"dataset": "gaussians", "speed": "10", "hidden": "6",
+                          "activations": "relu", "show_test": "1"})
+    at.switch_page("pages/1_mlp.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert widget(at.sidebar.selectbox, "Data").value == "gaussians"
+    assert widget(at.main.select_slider, "Speed (epochs/s)").value == 10
+    assert widget(at.main.toggle, "Show test data").value is True
+    assert [s.value for s in at.sidebar.slider if s.label == "Neurons"] == [6]

@@ -111,18 +111,20 @@ def settings(live_columns) -> tuple[PlaygroundSpec | None, dict]:
     ss = st.session_state
     if key("spec") not in ss:  # first visit in this session: the link decides
         spec, warnings = from_query_params(dict(st.query_params))
-        view = _view_from_link(warnings)
+        ss[key("view")] = _view_from_link(warnings)
         for message in warnings:
             st.warning(f"Link: {message}", icon=":material/link_off:")
-        _seed_widgets(spec, view)
         ss[key("spec")] = spec
+    # Streamlit forgets a page's widget values while another page is shown: put back what
+    # this page last had (widgets that kept their value keep it)
+    _seed_widgets(ss[key("spec")], ss[key("view")])
     live = iter(live_columns)
     with st.sidebar:
         values = _sidebar_widgets()
     for name in LIVE:
         values[name] = setting_widget(PLAYGROUND_BY_NAME[name], key(name), dg=next(live))
     values["points"] = ss[key("points")]
-    view = {s.name: ss[key(s.name)] for s in VIEW_SETTINGS}
+    view = ss[key("view")] = {s.name: ss[key(s.name)] for s in VIEW_SETTINGS}
     try:
         spec = spec_from_values(values)
     except ValueError as exc:
