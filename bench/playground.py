@@ -5,10 +5,10 @@ page in Chromium on a warm app.
 
 In this process, for spiral with the sin features and a 2 x 8 tanh network (250 training
 points, batch 10): one epoch of PlaygroundTrainer (one graph call) beside one epoch of
-``model.fit`` on the same model and data; one evaluation of the output over the 50 x 50
+``model.fit`` on the same model and data; one evaluation of the output over the 36 x 36
 plane in NumPy (what a refresh does) beside ``model.predict`` and a direct model call on
-the same grid; and the whole refresh's Python work (both forward passes, the PNGs, the
-datasets as Arrow). In Chromium: seconds from the Play click to the first redrawn
+the same grid; and the whole refresh's Python work (both forward passes, the cells'
+colours, the datasets as Arrow). In Chromium: seconds from the Play click to the first redrawn
 boundary, and how many times a second the boundary is redrawn while it trains.
 """
 
@@ -42,8 +42,8 @@ def engine() -> dict:
     import pyarrow as pa
 
     from dl_core.playground import PlaygroundSpec, PlaygroundTrainer, build, forward_on_grid
-    from dl_core.playground_charts import boundary_chart
-    from dl_core.playground_network import THUMBNAIL, network_datasets
+    from dl_core.playground_charts import GRID, boundary_chart
+    from dl_core.playground_network import network_datasets, thumbnail
     from dl_core.toy2d import input_features, plane_grid
     from ui.live import arrow_bytes
 
@@ -62,14 +62,14 @@ def engine() -> dict:
     fit = _median_ms(lambda: model.fit(x, trainer.y_train, batch_size=spec.batch_size,
                                        epochs=1, verbose=0), 20)
     weights = trainer.kernels()
-    grid = input_features(plane_grid(50), spec.features)
-    numpy_grid = _median_ms(lambda: forward_on_grid(spec, weights, 50), 200)
+    grid = input_features(plane_grid(GRID), spec.features)
+    numpy_grid = _median_ms(lambda: forward_on_grid(spec, weights, GRID), 200)
     predict = _median_ms(lambda: model.predict(grid, verbose=0), 20)
     call = _median_ms(lambda: model(grid, training=False).numpy(), 50)
 
     def refresh():
-        maps = forward_on_grid(spec, weights, THUMBNAIL)
-        output = forward_on_grid(spec, weights, 50)[-1]
+        maps = forward_on_grid(spec, weights, thumbnail(spec))
+        output = forward_on_grid(spec, weights, GRID)[-1]
         for data in (network_datasets(spec, weights, maps),
                      boundary_chart(output, 2, trainer.x_train, trainer.y_train)["datasets"]):
             for columns in data.values():
@@ -115,12 +115,12 @@ def main() -> None:
     print(f"| one epoch, PlaygroundTrainer (one graph call) | {figures['epoch']:7.2f} ms |")
     print(f"| one epoch, model.fit (reference)              | {figures['fit']:7.2f} ms | "
           f"{figures['fit'] / figures['epoch']:.1f}x ours |")
-    print(f"| output over 50 x 50 plane, NumPy              | {figures['grid']:7.2f} ms |")
+    print(f"| output over 36 x 36 plane, NumPy              | {figures['grid']:7.2f} ms |")
     print(f"| the same, model.predict (reference)           | {figures['predict']:7.2f} ms | "
           f"{figures['predict'] / figures['grid']:.1f}x ours |")
     print(f"| the same, a direct model call (reference)     | {figures['call']:7.2f} ms | "
           f"{figures['call'] / figures['grid']:.1f}x ours |")
-    print(f"| a whole refresh's data (maps, PNGs, Arrow)     | {figures['refresh']:7.2f} ms |")
+    print(f"| a whole refresh's data (maps, cells, Arrow)    | {figures['refresh']:7.2f} ms |")
     with streamlit_server() as url, chromium() as browser:
         one_run(browser, url)  # warm up: TensorFlow import
         runs = [one_run(browser, url) for _ in range(3)]

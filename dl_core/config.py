@@ -290,7 +290,7 @@ def fallback_message(setting: Setting, exc: Exception) -> str:
     message = str(exc)
     if not message.startswith(f"{setting.name}:"):
         message = f"{setting.name}: {message}"
-    return f"{message}; using the default {encode_value(setting, setting.default)}."
+    return f"{message}; using the default {encode_value(setting, setting.default) or '(none)'}."
 
 
 def _align_layer_lists(values: dict, known: dict, warnings: list[str]) -> None:

@@ -5,25 +5,24 @@ picture (every neuron's own heatmap, links by weight) and the loss chart.
 As for the live curves (dl_core/live_charts.py), each spec depends only on what is fixed
 for a run (its classes, its layers) and stays the same while the run trains; what changes
 is in named datasets the browser swaps in place, so the charts never blink. Heatmaps are
-small PNG images (a data URI per map): a 50 x 50 map is ~3 KB where 2,500 rectangles were
-~60 KB a refresh. No Streamlit here.
+drawn as coloured cells, not images: Vega draws an image mark blank until its new picture
+has loaded, and a walkthrough saw the heatmaps missing in ~46 % of frames while training.
+No Streamlit here.
 """
 
 from __future__ import annotations
 
-import base64
-import io
-
 import numpy as np
-from PIL import Image
 
-from dl_core.toy2d import EXTENT, FEATURES
+from dl_core.toy2d import EXTENT, plane_grid
 
 # The Playground's colours: orange for -1 / class 0, blue for +1 / class 1, then more.
 CLASS_COLOURS = ("#f59322", "#0877bd", "#2ca02c", "#9467bd")
 MIDDLE = "#e8eaeb"  # the colour of "undecided" (0.5, or 0 for a value)
-CLICK_GRID = 32  # cells per side a click lands in (0.375 wide). The browser redraws every
-# cell at each refresh: 48 x 48 cells held the page to ~4 redraws a second, 32 x 32 to ~6.
+GRID = 36  # cells per side of the output's heatmap, which also take the clicks (1/3 wide).
+# The browser redraws every cell at each refresh: 48 x 48 cells held the page to ~4
+# redraws a second, 32 x 32 to ~6.
+BLANK = "#f4f5f6"  # a cell before there is a network
 ACTIVATION_RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}  # else: scaled per neuron
 
 
@@ -70,11 +69,16 @@ def neuron_rgb(values: np.ndarray, activation: str) -> np.ndarray:
     return heatmap_rgb(values, low, high)
 
 
-def png_uri(rgb: np.ndarray) -> str:
-    """An RGB image as a ``data:image/png;base64,...`` URI."""
-    buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+def _paler(rgb: np.ndarray, amount: float = 0.15) -> np.ndarray:
+    """``rgb`` mixed with white, so the points stand out on it (cells overlap by a pixel
+    to leave no gaps, so they cannot be drawn translucent)."""
+    return (rgb + (255 - rgb.astype(float)) * amount).round().astype(np.uint8)
+
+
+def hex_colours(rgb: np.ndarray) -> list[str]:
+    """An RGB image (h, w, 3) as "#rrggbb" strings, row by row."""
+    flat = rgb.reshape(-1, 3).astype(np.uint32)
+    return [f"#{v:06x}" for v in (flat[:, 0] << 16 | flat[:, 1] << 8 | flat[:, 2]).tolist()]
 
 
 # ---------------------------------------------------------------- decision boundary
@@ -90,32 +94,20 @@ def boundary_spec(classes: int, size: int = 320, clickable: bool = True) -> dict
                      "scale": {"domain": list(range(classes)),
                                "range": list(CLASS_COLOURS[:classes])}} if classes else
                     {"field": "label", "type": "quantitative", "legend": None,
-                     "scale": {"domain": [-1, 0, 1],
+                     "scale": {"domain": [-1, 0, 1], "interpolate": "rgb",  # (not via green)
                                "range": [CLASS_COLOURS[0], MIDDLE, CLASS_COLOURS[1]]}})
-    layers = [
-        {"data": {"name": "heatmap"},
-         # the plot's own size: a fixed one would make Vega shrink the plot to fit it
-         "mark": {"type": "image", "width": {"expr": "width"}, "height": {"expr": "height"},
-                  "aspect": False,
-                  "align": "left", "baseline": "top", "opacity": 0.85},
-         "encoding": {"x": {"value": 0}, "y": {"value": 0},
-                      "url": {"field": "url", "type": "nominal"}}},
-    ]
-    if clickable:
-        layers.append({
-            "data": {"sequence": {"start": 0, "stop": CLICK_GRID ** 2, "as": "i"}},
-            "transform": [
-                {"calculate": f"round((-6 + 12 * ((datum.i % {CLICK_GRID}) + 0.5) / "
-                              f"{CLICK_GRID}) * 1000) / 1000", "as": "x"},
-                {"calculate": f"round((-6 + 12 * (floor(datum.i / {CLICK_GRID}) + 0.5) / "
-                              f"{CLICK_GRID}) * 1000) / 1000", "as": "y"}],
-            "params": [{"name": "click", "select": {
-                "type": "point", "on": "click", "fields": ["x", "y"], "toggle": False,
-                "clear": False}}],
-            "mark": {"type": "rect", "width": {"expr": f"width / {CLICK_GRID}"},
-                     "height": {"expr": f"height / {CLICK_GRID}"}, "fill": "white",
-                     "opacity": 0, "cursor": "crosshair"},
-            "encoding": {"x": {"field": "x", **axis}, "y": {"field": "y", **axis}}})
+    cells = {"data": {"name": "heatmap"},
+             # one pixel wider than a cell: no hairline gaps between cells
+             "mark": {"type": "rect", "width": {"expr": f"width / {GRID} + 1"},
+                      "height": {"expr": f"height / {GRID} + 1"}},
+             "encoding": {"x": {"field": "x", **axis}, "y": {"field": "y", **axis},
+                          "fill": {"field": "colour", "type": "nominal", "scale": None}}}
+    if clickable:  # a click selects the cell under the pointer: its centre is the point
+        cells["params"] = [{"name": "click", "select": {
+            "type": "point", "on": "click", "fields": ["x", "y"], "toggle": False,
+            "clear": False}}]
+        cells["mark"]["cursor"] = "crosshair"
+    layers = [cells]
     layers.append({
         "data": {"name": "points"},
         "mark": {"type": "point", "filled": True, "size": 30, "strokeWidth": 1},
@@ -142,12 +134,14 @@ def boundary_datasets(output: np.ndarray | None, classes: int, points: np.ndarra
                       labels: np.ndarray, test_points: np.ndarray | None = None,
                       test_labels: np.ndarray | None = None, discretize: bool = False,
                       yours: int = 0) -> dict:
-    """The named datasets as columns: ``heatmap`` one row with the output layer over the
-    grid (``forward_on_grid(...)[-1]``) as a PNG (none before there is a network),
-    ``points`` the training points, the last ``yours`` of them added by hand, then the
-    test points when given."""
-    heatmap = {"url": [png_uri(output_rgb(output, classes, discretize))]
-               if output is not None else []}
+    """The named datasets as columns: ``heatmap`` the GRID x GRID cells with the colour of
+    the output layer there (``forward_on_grid(..., GRID)[-1]``; a blank colour before
+    there is a network), ``points`` the training points, the last ``yours`` of them added
+    by hand, then the test points when given."""
+    centres = plane_grid(GRID).astype(float).round(3)
+    colours = (hex_colours(_paler(output_rgb(output, classes, discretize)))
+               if output is not None else [BLANK] * GRID * GRID)
+    heatmap = {"x": centres[:, 0].tolist(), "y": centres[:, 1].tolist(), "colour": colours}
     n = len(labels)
     sets = [("train", points[:n - yours], labels[:n - yours]),
             ("yours", points[n - yours:], labels[n - yours:])]

@@ -127,7 +127,8 @@ def parse_points_csv(data: bytes, dataset: str) -> tuple:
                              f"expected {allowed}")
         values += [round(x, 2), round(y, 2), label]
         if len(values) > 3 * MAX_POINTS:
-            raise ValueError(f"more than {MAX_POINTS} points: at most {MAX_POINTS} are kept")
+            raise ValueError(f"it has more than {MAX_POINTS} points; at most {MAX_POINTS} can "
+                             "be added")
     if not values:
         raise ValueError("no points in the file: expected lines of x, y, label")
     return tuple(values)

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from dl_core.playground_charts import (CLASS_COLOURS, MIDDLE, _rgb, heatmap_rgb, neuron_rgb,
-                                       png_uri)
+from dl_core.playground_charts import (CLASS_COLOURS, MIDDLE, _rgb, heatmap_rgb, hex_colours,
+                                       neuron_rgb)
 from dl_core.playground_settings import PlaygroundSpec
 from dl_core.toy2d import FEATURES, input_features, plane_grid
 
-THUMBNAIL = 20  # grid points per side of a neuron's heatmap
+CELL_BUDGET = 1000  # heatmap cells for all neurons together (the browser draws each)
 WEIGHT_SCALE = 1.0  # a weight of this size or more is drawn in full colour
 TRAIN_COLOUR, TEST_COLOUR = "#1f77b4", "#ff7f0e"
+LEFT, RIGHT, TOP, BOTTOM = 50, 8, 26, 8  # px around the neurons (feature names, titles)
 
 
 def layer_sizes(spec: PlaygroundSpec) -> list[int]:
@@ -28,9 +29,29 @@ def layer_sizes(spec: PlaygroundSpec) -> list[int]:
     return [len(spec.features), *spec.hidden, spec.classes or 1]
 
 
-def node_pixels(spec: PlaygroundSpec) -> int:
-    """The side of one neuron's heatmap in pixels: smaller as the tallest layer grows."""
-    return int(np.clip(320 // max(layer_sizes(spec)) - 6, 10, 36))
+def network_width(spec: PlaygroundSpec) -> int:
+    """The picture's width in pixels: about 90 per column, 340 at least (a phone)."""
+    return max(340, 90 * len(layer_sizes(spec)))
+
+
+def thumbnail(spec: PlaygroundSpec) -> int:
+    """Grid cells per side of one neuron's heatmap: finer for small networks."""
+    neurons = sum(layer_sizes(spec))
+    return int(np.clip(np.sqrt(CELL_BUDGET / neurons), 4, 10))
+
+
+def _layout(spec: PlaygroundSpec) -> tuple[list[list[tuple[float, float]]], int, int]:
+    """Pixel centres of every neuron (each column centred on the tallest), the side of a
+    neuron in pixels, and the picture's height."""
+    sizes = layer_sizes(spec)
+    spacing = (network_width(spec) - LEFT - RIGHT) / len(sizes)
+    node = int(np.clip(min(spacing * 0.45, 320 / max(sizes) - 6), 10, 30))
+    pitch = node + 6
+    height = TOP + max(sizes) * pitch + BOTTOM
+    middle = TOP + max(sizes) * pitch / 2
+    positions = [[(LEFT + spacing * (c + 0.5), middle + (r - (n - 1) / 2) * pitch)
+                  for r in range(n)] for c, n in enumerate(sizes)]
+    return positions, node, height
 
 
 def column_titles(spec: PlaygroundSpec) -> list[str]:
@@ -39,75 +60,58 @@ def column_titles(spec: PlaygroundSpec) -> list[str]:
     return ["Input", *hidden, "Output"]
 
 
-def _positions(spec: PlaygroundSpec) -> list[list[tuple[float, float]]]:
-    """(column, row) of every neuron; each column centred on the tallest."""
-    sizes = layer_sizes(spec)
-    tallest = max(sizes)
-    return [[(c, (tallest - n) / 2 + r) for r in range(n)] for c, n in enumerate(sizes)]
-
-
 def network_spec(spec: PlaygroundSpec) -> dict:
-    """The fixed part of the picture for ``spec``'s layers."""
-    sizes = layer_sizes(spec)
-    node = node_pixels(spec)
-    height = int(max(sizes) * (node + 6) + 30)
-    x = {"field": "x", "type": "quantitative", "axis": None,
-         "scale": {"domain": [-0.9, len(sizes) - 0.5], "nice": False, "zero": False}}
-    y = {"field": "y", "type": "quantitative", "axis": None,
-         "scale": {"domain": [-1.2, max(sizes) - 0.4], "reverse": True, "nice": False,
-                   "zero": False}}
-    x2, y2 = {"field": "x2"}, {"field": "y2"}
+    """The fixed part of the picture for ``spec``'s layers, in pixels."""
+    _, node, height = _layout(spec)
+    cell = node / thumbnail(spec)
+    pixels = {"type": "quantitative", "scale": None, "axis": None}
+    x, y = {"field": "x", **pixels}, {"field": "y", **pixels}
     return {
-        "height": height,
-        "padding": {"left": 4, "top": 4, "right": 4, "bottom": 4},
+        "width": network_width(spec), "height": height,
+        "autosize": {"type": "none"},
+        "padding": {"left": 0, "top": 0, "right": 0, "bottom": 0},
         "config": {"view": {"stroke": None}},
         "layer": [
             {"data": {"name": "links"},
              "mark": {"type": "rule", "strokeCap": "round"},
              "encoding": {
-                 "x": x, "y": y, "x2": x2, "y2": y2,
+                 "x": x, "y": y, "x2": {"field": "x2"}, "y2": {"field": "y2"},
                  "strokeWidth": {"field": "width", "type": "quantitative", "scale": None},
                  "color": {"field": "weight", "type": "quantitative", "legend": None,
                            "scale": {"domain": [-WEIGHT_SCALE, 0, WEIGHT_SCALE],
+                                     "interpolate": "rgb", "clamp": True,
                                      "range": [CLASS_COLOURS[0], "#cccccc",
-                                               CLASS_COLOURS[1]], "clamp": True}},
+                                               CLASS_COLOURS[1]]}},
                  "tooltip": [{"field": "link", "title": "link"},
                              {"field": "weight", "format": ".4f"}]}},
-            {"data": {"name": "nodes"},
-             "mark": {"type": "image", "width": node, "height": node, "aspect": False},
-             "encoding": {"x": x, "y": y, "url": {"field": "url", "type": "nominal"}}},
+            {"data": {"name": "cells"},
+             "mark": {"type": "rect", "width": cell + 0.5, "height": cell + 0.5},
+             "encoding": {"x": x, "y": y,
+                          "fill": {"field": "colour", "type": "nominal", "scale": None}}},
             {"data": {"name": "nodes"},
              "mark": {"type": "square", "size": node * node, "fill": "white",
                       "fillOpacity": 0.001, "stroke": "#666666", "strokeWidth": 0.6},
              "encoding": {"x": x, "y": y,
                           "tooltip": [{"field": "neuron"}, {"field": "detail"}]}},
-            {"data": {"name": "labels"},
-             "mark": {"type": "text", "fontSize": 10, "color": "#444444"},
-             "encoding": {"x": x, "y": y, "text": {"field": "text"},
-                          "align": {"field": "align", "type": "nominal", "scale": None}}},
+            {"data": {"name": "titles"},
+             "mark": {"type": "text", "fontSize": 10, "color": "#444444", "align": "center"},
+             "encoding": {"x": x, "y": y, "text": {"field": "text"}}},
+            {"data": {"name": "features"},
+             "mark": {"type": "text", "fontSize": 10, "color": "#444444", "align": "right",
+                      "baseline": "middle"},
+             "encoding": {"x": x, "y": y, "text": {"field": "text"}}},
         ],
     }
 
 
-def _labels(spec: PlaygroundSpec) -> dict:
-    columns = {"x": [], "y": [], "text": [], "align": []}
-    for c, title in enumerate(column_titles(spec)):
-        columns["x"].append(c)
-        columns["y"].append(-0.85)
-        columns["text"].append(title)
-        columns["align"].append("center")
-    for (c, r), name in zip(_positions(spec)[0], spec.features):
-        columns["x"].append(c - 0.32)
-        columns["y"].append(r)
-        columns["text"].append(FEATURES[name][0])
-        columns["align"].append("right")
-    return columns
-
-
-def _input_maps(spec: PlaygroundSpec) -> np.ndarray:
-    """Each input feature over the plane, (THUMBNAIL, THUMBNAIL, features)."""
-    values = input_features(plane_grid(THUMBNAIL), spec.features)
-    return values.reshape(THUMBNAIL, THUMBNAIL, -1)
+def _labels(spec: PlaygroundSpec, positions, node: int) -> dict:
+    """Column titles above the columns; feature names left of the input neurons."""
+    titles = {"x": [column[0][0] for column in positions], "y": [TOP / 2] * len(positions),
+              "text": column_titles(spec)}
+    features = {"x": [x - node / 2 - 4 for x, _ in positions[0]],
+                "y": [y for _, y in positions[0]],
+                "text": [FEATURES[name][0] for name in spec.features]}
+    return {"titles": titles, "features": features}
 
 
 def _output_rgb(values: np.ndarray, classes: int, unit: int) -> np.ndarray:
@@ -120,40 +124,55 @@ def _output_rgb(values: np.ndarray, classes: int, unit: int) -> np.ndarray:
         np.uint8)
 
 
+def _add_cells(cells: dict, centre, node: int, rgb: np.ndarray) -> None:
+    """One neuron's heatmap (r, r, 3) as r x r cells around its centre."""
+    r = rgb.shape[0]
+    offsets = (np.arange(r) + 0.5) / r * node - node / 2
+    xs, ys = np.meshgrid(centre[0] + offsets, centre[1] + offsets)  # row 0 at the top
+    cells["x"] += xs.ravel().round(2).tolist()
+    cells["y"] += ys.ravel().round(2).tolist()
+    cells["colour"] += hex_colours(rgb)
+
+
 def network_datasets(spec: PlaygroundSpec, weights: dict[str, np.ndarray] | None,
                      maps: list[np.ndarray] | None) -> dict:
     """The picture's datasets for ``weights`` (``PlaygroundTrainer.kernels()``) and
-    ``maps`` (``forward_on_grid(spec, weights, THUMBNAIL)``); grey neurons and no links
-    before there is a network."""
-    positions = _positions(spec)
+    ``maps`` (``forward_on_grid(spec, weights, thumbnail(spec))``); grey neurons and no
+    links before there is a network."""
+    positions, node, _ = _layout(spec)
+    r = thumbnail(spec)
     names = [f"hidden_{i}" for i in range(1, len(spec.hidden) + 1)] + ["output"]
     activations = [*spec.activations, "softmax" if spec.classes else "linear"]
-    nodes = {"x": [], "y": [], "url": [], "neuron": [], "detail": []}
-    inputs = _input_maps(spec)
-    for u, ((c, r), name) in enumerate(zip(positions[0], spec.features)):
+    nodes = {"x": [], "y": [], "neuron": [], "detail": []}
+    cells = {"x": [], "y": [], "colour": []}
+    inputs = input_features(plane_grid(r), spec.features).reshape(r, r, -1)
+    for u, (centre, name) in enumerate(zip(positions[0], spec.features)):
         values = inputs[..., u]
-        nodes["x"].append(c), nodes["y"].append(r)
-        nodes["url"].append(png_uri(neuron_rgb(values, "linear")))
+        nodes["x"].append(centre[0]), nodes["y"].append(centre[1])
         nodes["neuron"].append(f"input {FEATURES[name][0]}")
         nodes["detail"].append(f"from {values.min():.2f} to {values.max():.2f} on the plane")
-    blank = png_uri(np.full((2, 2, 3), 240, np.uint8))
+        _add_cells(cells, centre, node, neuron_rgb(values, "linear"))
+    blank = np.full((r, r, 3), 240, np.uint8)
     for layer, (column, name, activation) in enumerate(zip(positions[1:], names,
                                                            activations)):
-        for u, (c, r) in enumerate(column):
+        for u, centre in enumerate(column):
             title = (f"layer {layer + 1}, neuron {u + 1}" if name != "output" else
                      f"output {u}" + (f" (P(class {u}))" if spec.classes else ""))
-            nodes["x"].append(c), nodes["y"].append(r), nodes["neuron"].append(title)
+            nodes["x"].append(centre[0]), nodes["y"].append(centre[1])
+            nodes["neuron"].append(title)
             if weights is None or maps is None:
-                nodes["url"].append(blank), nodes["detail"].append("not trained yet")
+                nodes["detail"].append("not trained yet")
+                _add_cells(cells, centre, node, blank)
                 continue
             values = maps[layer][..., u]
             rgb = (_output_rgb(values, spec.classes, u) if name == "output" else
                    neuron_rgb(values, activation))
-            nodes["url"].append(png_uri(rgb))
+            _add_cells(cells, centre, node, rgb)
             nodes["detail"].append(f"{activation}, bias {weights[name + '/bias'][u]:.4f}, "
                                    f"output {values.min():.3f} to {values.max():.3f}")
-    return {"nodes": nodes, "links": _links(spec, positions, names, weights),
-            "labels": _labels(spec)}
+    return {"nodes": nodes, "cells": cells,
+            "links": _links(spec, positions, names, weights),
+            **_labels(spec, positions, node)}
 
 
 def _links(spec, positions, names, weights) -> dict:
@@ -162,11 +181,11 @@ def _links(spec, positions, names, weights) -> dict:
         return links
     for layer, name in enumerate(names):
         kernel = weights[name]
-        for i, (c0, r0) in enumerate(positions[layer]):
-            for j, (c1, r1) in enumerate(positions[layer + 1]):
+        for i, (x0, y0) in enumerate(positions[layer]):
+            for j, (x1, y1) in enumerate(positions[layer + 1]):
                 w = float(kernel[i, j])
-                links["x"].append(c0), links["y"].append(r0)
-                links["x2"].append(c1), links["y2"].append(r1)
+                links["x"].append(x0), links["y"].append(y0)
+                links["x2"].append(x1), links["y2"].append(y1)
                 links["width"].append(round(0.4 + 3.6 * min(abs(w) / (2 * WEIGHT_SCALE),
                                                             1.0), 2))
                 links["weight"].append(w)

@@ -186,8 +186,10 @@ def from_query_params(params: dict[str, Any]) -> tuple[PlaygroundSpec, list[str]
         fixed = tuple(activations[:len(hidden)]) + (
             (activations[-1] if activations else "tanh"),) * (len(hidden) - len(activations))
         if "activations" in values:
-            warnings.append(f"activations: {len(activations)} entries for {len(hidden)} "
-                            f"layers; using {','.join(fixed) or 'none'}.")
+            entries = "1 entry" if len(activations) == 1 else f"{len(activations)} entries"
+            layers = "1 layer" if len(hidden) == 1 else f"{len(hidden)} layers"
+            warnings.append(f"activations: {entries} for {layers}; using "
+                            f"{','.join(fixed) or 'none'}.")
         values["activations"] = fixed
     if "points" in values:
         dataset = values.get("dataset", PLAYGROUND_BY_NAME["dataset"].default)

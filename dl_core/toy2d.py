@@ -44,9 +44,10 @@ def input_features(points: np.ndarray, features: tuple[str, ...]) -> np.ndarray:
 
 
 def plane_grid(resolution: int = 50) -> np.ndarray:
-    """Points (resolution^2, 2) covering [-6, 6]^2 row by row from the top (y = 6) down,
-    where a heatmap of the network's output is evaluated."""
-    axis = np.linspace(-EXTENT, EXTENT, resolution)
+    """The centres (resolution^2, 2) of a resolution x resolution grid of cells covering
+    [-6, 6]^2, row by row from the top (y near 6) down: where the heatmaps of the network's
+    outputs are evaluated, one colour per cell."""
+    axis = -EXTENT + 2 * EXTENT * (np.arange(resolution) + 0.5) / resolution
     x, y = np.meshgrid(axis, axis[::-1])
     return np.stack([x.ravel(), y.ravel()], axis=1).astype(np.float32)
 

@@ -2,23 +2,24 @@
 colours say what the network answers where, the network picture's neurons and links
 read from the run's own weights, the loss and confusion data."""
 
-import base64
-import io
 import json
 
 import numpy as np
-from PIL import Image
 
 from dl_core.playground import PlaygroundSpec, PlaygroundTrainer, forward_on_grid
-from dl_core.playground_charts import (CLASS_COLOURS, boundary_chart, boundary_datasets,
-                                       boundary_spec, heatmap_rgb, output_rgb, png_uri)
-from dl_core.playground_network import (THUMBNAIL, confusion_datasets, layer_sizes,
-                                        loss_datasets, network_datasets, network_spec)
+from dl_core.playground_charts import (BLANK, _paler, CLASS_COLOURS, GRID, boundary_chart,
+                                       boundary_datasets, boundary_spec, heatmap_rgb,
+                                       hex_colours, output_rgb)
+from dl_core.playground_network import (confusion_datasets, layer_sizes, loss_datasets,
+                                        network_datasets, network_spec, network_width,
+                                        thumbnail)
 
 
-def _image(uri: str) -> np.ndarray:
-    assert uri.startswith("data:image/png;base64,")
-    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))))
+def _image(colours: list[str]) -> np.ndarray:
+    """The heatmap's cell colours back as an RGB image (GRID x GRID)."""
+    side = int(round(len(colours) ** 0.5))
+    rgb = [[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in colours]
+    return np.array(rgb, np.uint8).reshape(side, side, 3)
 
 
 def _hex(rgb) -> str:
@@ -46,17 +47,19 @@ def test_the_image_shows_a_trained_circle_inside_out():
         activations=("tanh",), learning_rate=0.1))
     for _ in range(40):
         trainer.train_epoch()
-    output = forward_on_grid(trainer.spec, trainer.kernels(), 25)[-1]
-    image = _image(boundary_datasets(output, 2, trainer.x_train, trainer.y_train)
-                   ["heatmap"]["url"][0])
-    assert image.shape == (25, 25, 3)
+    output = forward_on_grid(trainer.spec, trainer.kernels(), GRID)[-1]
+    heat = boundary_datasets(output, 2, trainer.x_train, trainer.y_train)["heatmap"]
+    image = _image(heat["colour"])
+    assert image.shape == (GRID, GRID, 3) and heat["x"][0] < 0 < heat["y"][0]  # top left
     blue, orange = np.array([0x08, 0x77, 0xBD]), np.array([0xF5, 0x93, 0x22])
-    centre, corner = image[12, 12].astype(int), image[0, 0].astype(int)
+    centre, corner = image[GRID // 2, GRID // 2].astype(int), image[0, 0].astype(int)
     assert np.abs(centre - blue).sum() < np.abs(centre - orange).sum()  # inside: class 1
     assert np.abs(corner - orange).sum() < np.abs(corner - blue).sum()  # outside: class 0
     discrete = _image(boundary_datasets(output, 2, trainer.x_train, trainer.y_train,
-                                        discretize=True)["heatmap"]["url"][0])
-    assert {_hex(c) for c in discrete.reshape(-1, 3)} <= {CLASS_COLOURS[0], CLASS_COLOURS[1]}
+                                        discretize=True)["heatmap"]["colour"])
+    pure = output_rgb(output, 2, discretize=True)  # drawn a little paler, under the points
+    assert {_hex(c) for c in pure.reshape(-1, 3)} <= {CLASS_COLOURS[0], CLASS_COLOURS[1]}
+    np.testing.assert_array_equal(discrete, _paler(pure))
 
 
 def test_more_classes_take_the_likeliest_class_colour_paler_when_unsure():
@@ -75,7 +78,8 @@ def test_points_carry_their_set_and_your_points_are_told_apart():
     chart = boundary_chart(None, 3, points, labels, points[:1], labels[:1], yours=1)
     dots = chart["datasets"]["points"]
     assert dots["set"] == ["train", "train", "yours", "test"]
-    assert dots["label"] == [2, 0, 1, 2] and chart["datasets"]["heatmap"]["url"] == []
+    assert dots["label"] == [2, 0, 1, 2]
+    assert set(chart["datasets"]["heatmap"]["colour"]) == {BLANK}  # no network yet: blank
     assert json.dumps(chart)  # plain JSON: Streamlit sends it as is
 
 
@@ -94,9 +98,9 @@ def test_heatmap_colours_run_from_orange_through_grey_to_blue():
     assert rgb[0, 2].tolist() == rgb[0, 3].tolist() == [0x08, 0x77, 0xBD]  # blue, clipped
 
 
-def test_png_uri_round_trips_the_pixels():
-    rgb = np.random.default_rng(0).integers(0, 256, (7, 5, 3), dtype=np.uint8)
-    np.testing.assert_array_equal(_image(png_uri(rgb)), rgb)
+def test_hex_colours_round_trip_the_pixels():
+    rgb = np.random.default_rng(0).integers(0, 256, (6, 6, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(_image(hex_colours(rgb)), rgb)
 
 
 def test_network_picture_reads_each_neuron_and_link_from_the_weights():
@@ -105,11 +109,13 @@ def test_network_picture_reads_each_neuron_and_link_from_the_weights():
     trainer = PlaygroundTrainer(spec)
     trainer.train_epoch()
     weights = trainer.kernels()
-    maps = forward_on_grid(spec, weights, THUMBNAIL)
+    r = thumbnail(spec)
+    maps = forward_on_grid(spec, weights, r)
     data = network_datasets(spec, weights, maps)
     assert layer_sizes(spec) == [3, 3, 2, 3]
-    nodes, links = data["nodes"], data["links"]
-    assert len(nodes["url"]) == 3 + 3 + 2 + 3
+    nodes, links, cells = data["nodes"], data["links"], data["cells"]
+    assert len(nodes["neuron"]) == 3 + 3 + 2 + 3 and len(cells["colour"]) == 11 * r * r
+    assert max(cells["x"]) < network_width(spec)
     assert len(links["weight"]) == 3 * 3 + 3 * 2 + 2 * 3
     # the link from X1X2 to layer 1's neuron 2 is that kernel entry
     i = links["link"].index("X₁X₂ → L1 n2")
@@ -117,10 +123,10 @@ def test_network_picture_reads_each_neuron_and_link_from_the_weights():
     # layer 2's first neuron: its bias and its own map (tanh on a fixed scale)
     j = nodes["neuron"].index("layer 2, neuron 1")
     assert f"bias {weights['hidden_2/bias'][0]:.4f}" in nodes["detail"][j]
-    np.testing.assert_array_equal(_image(nodes["url"][j]),
-                                  heatmap_rgb(maps[1][..., 0], -1.0, 1.0))
+    own = cells["colour"][j * r * r:(j + 1) * r * r]  # its cells, in the nodes' order
+    np.testing.assert_array_equal(_image(own), heatmap_rgb(maps[1][..., 0], -1.0, 1.0))
     untrained = network_datasets(spec, None, None)
-    assert untrained["links"]["weight"] == [] and len(untrained["nodes"]["url"]) == 11
+    assert untrained["links"]["weight"] == [] and len(untrained["nodes"]["neuron"]) == 11
 
 
 def test_loss_data_skip_a_missing_test_loss():

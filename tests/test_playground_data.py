@@ -50,7 +50,7 @@ def test_points_survive_the_link_and_a_csv_file(case):
     (b"1,1,0.5\n", "label 0.5 does not fit circle"),
     (b"x,y,label\n", "no points"),
     (b"", "no points"),
-    ("1,1,1\n".encode() * (MAX_POINTS + 1), f"more than {MAX_POINTS} points"),
+    ("1,1,1\n".encode() * (MAX_POINTS + 1), f"more than {MAX_POINTS} points; at most"),
 ])
 def test_a_bad_csv_file_says_which_line_and_why(data, fragment):
     with pytest.raises(ValueError, match=fragment):

@@ -57,7 +57,7 @@ def test_junk_in_a_link_never_raises_and_each_bad_key_is_named(params):
 @pytest.mark.parametrize("params, message", [
     ({"noise": "0.9"}, "noise: '0.9' is out of range, allowed 0 to 0.5; using the default 0."),
     ({"dataset": "moons"}, "dataset: 'moons' is not one of"),
-    ({"hidden": "8,8", "activations": "relu"}, "activations: 1 entries for 2 layers; "
+    ({"hidden": "8,8", "activations": "relu"}, "activations: 1 entry for 2 layers; "
                                                 "using relu,relu."),
 ])
 def test_bad_values_fall_back_with_a_warning(params, message):

@@ -142,7 +142,8 @@ def test_input_features_are_the_playgrounds():
 def test_plane_grid_covers_the_plane_from_the_top_left():
     from dl_core.toy2d import plane_grid
 
-    grid = plane_grid(5)
+    grid = plane_grid(5)  # cells 2.4 wide: centres from -4.8 to 4.8
     assert grid.shape == (25, 2)
-    np.testing.assert_allclose(grid[0], [-6, 6])
-    np.testing.assert_allclose(grid[-1], [6, -6])
+    np.testing.assert_allclose(grid[0], [-4.8, 4.8], rtol=1e-6)
+    np.testing.assert_allclose(grid[-1], [4.8, -4.8], rtol=1e-6)
+    np.testing.assert_allclose(grid[1], [-2.4, 4.8], rtol=1e-6)

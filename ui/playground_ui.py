@@ -180,8 +180,9 @@ def _on_dataset() -> None:
     kept, removed = points_for(ss[key("points")], old, ss[key("dataset")])
     if removed:
         ss[key("points")] = kept
-        state().notice = ("info", f"{removed} of your points were removed: their labels "
-                                  f"have no meaning on {DATASET_LABELS[ss[key('dataset')]]}.")
+        ss[key("points_note")] = (f"{removed} of your points {'was' if removed == 1 else 'were'}"
+                                  f" removed: their labels have no meaning on "
+                                  f"{DATASET_LABELS[ss[key('dataset')]]}.")
 
 
 def _on_regenerate() -> None:
@@ -193,6 +194,10 @@ def _on_regenerate() -> None:
 
 def model_changes(old: PlaygroundSpec, new: PlaygroundSpec) -> list[str]:
     """Labels of the settings that differ and need a new network (not the live ones)."""
+    if len(old.hidden) != len(new.hidden):
+        old = PlaygroundSpec(**{**old.__dict__, "hidden": new.hidden,
+                                "activations": new.activations})
+        return ["hidden layers"] + model_changes(old, new)
     return [s.label for s in PLAYGROUND_SETTINGS
             if s.name not in LIVE and getattr(old, s.name) != getattr(new, s.name)]
 
@@ -301,6 +306,9 @@ def buttons(spec: PlaygroundSpec | None) -> None:
 
 def banner(spec: PlaygroundSpec | None) -> None:
     page = state()
+    note = st.session_state.pop(key("points_note"), None)  # (shown once, beside a notice)
+    if note:
+        st.info(note, icon=":material/scatter_plot:")
     if page.notice:
         kind, text = page.notice
         getattr(st, kind)(text)
@@ -309,7 +317,8 @@ def banner(spec: PlaygroundSpec | None) -> None:
         s = shown.config
         layers = " → ".join(f"{u} {a}" for u, a in zip(s.hidden, s.activations)) or \
             "no hidden layer"
-        st.caption(f"Shown: **{shown.name}** on {DATASET_LABELS[s.dataset].lower()}, "
+        data = DATASET_LABELS[s.dataset]
+        st.caption(f"Shown: **{shown.name}** on {data[0].lower()}{data[1:]}, "
                    f"features {', '.join(FEATURES[f][0] for f in s.features)}, {layers}, "
                    f"batch {s.batch_size}, seed {s.seed}.")
     elif spec is not None and spec.dataset == CUSTOM:  # (stays: the plane must not move)

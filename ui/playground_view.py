@@ -20,9 +20,10 @@ import streamlit as st
 from dl_core.playground_charts import boundary_chart
 from dl_core.playground_data import (add_point, forward_on_grid, parse_points_csv,
                                      points_csv, remove_nearest, split)
-from dl_core.playground_network import (THUMBNAIL, confusion_datasets, confusion_spec,
-                                        layer_sizes, loss_datasets, loss_spec,
-                                        network_datasets, network_spec)
+from dl_core.playground_charts import GRID
+from dl_core.playground_network import (confusion_datasets, confusion_spec, loss_datasets,
+                                        loss_spec, network_datasets, network_spec,
+                                        network_width, thumbnail)
 from dl_core.playground_settings import CUSTOM, MAX_CLASSES, MAX_POINTS, PlaygroundSpec
 from dl_core.runs import RunSnapshot
 from ui.live import (STATUS_LABELS, arrow_bytes, follow_run, live_interval,
@@ -70,18 +71,21 @@ def live_view(spec: PlaygroundSpec, view: dict) -> None:
         picture = row.container(width=network_width(spec))
         output = row.container(width=OUTPUT_WIDTH)
         with picture:
-            maps = forward_on_grid(spec, weights, THUMBNAIL) if weights else None
+            maps = forward_on_grid(spec, weights, thumbnail(spec)) if weights else None
             network = network_spec(spec)
             st.vega_lite_chart(_arrow_spec({**network,
                                             "datasets": network_datasets(spec, weights, maps)}),
-                               width="stretch", height=network["height"], key=key("network"),
+                               width="content", height=network["height"], key=key("network"),
                                alt=f"the network's neurons and links after epoch {epochs}")
         with output:
             _boundary(spec, view, weights, epochs)
             history = snap.history if snap else ()
-            st.vega_lite_chart(_arrow_spec({**loss_spec(), "datasets": loss_datasets(history)}),
-                               width="stretch", key=key("loss"),
-                               alt=f"loss per epoch: {len(history)} epochs plotted")
+            if not history:
+                st.caption("The training and test loss of every epoch are charted here.")
+            else:
+                st.vega_lite_chart(_arrow_spec({**loss_spec(), "datasets": loss_datasets(history)}),
+                                   width="stretch", key=key("loss"),
+                                   alt=f"loss per epoch: {len(history)} epochs plotted")
             if spec.classes and snap and snap.test_probabilities is not None:
                 _confusion(spec, snap)
         if polling:
@@ -90,11 +94,6 @@ def live_view(spec: PlaygroundSpec, view: dict) -> None:
     st.html(CSS)
     with st.container(key=key("live").replace(":", "-")):
         _view()
-
-
-def network_width(spec: PlaygroundSpec) -> int:
-    """Pixels for the network picture: about 95 per column of neurons, 380 at least."""
-    return max(380, 95 * len(layer_sizes(spec)))
 
 
 def _progress(snap: RunSnapshot | None) -> None:
@@ -112,15 +111,17 @@ def _progress(snap: RunSnapshot | None) -> None:
     status = STATUS_LABELS[snap.status]
     if snap.status == "running" and snap.pause_requested:
         status = ":material/pause: pausing"
-    st.markdown(f"{status} · epoch **{epochs:,}** · {pace(snap.history):.0f} epochs/s")
+    rate = pace(snap.history) if snap.status == "running" else 0.0
+    st.markdown(f"{status} · epoch **{epochs:,}**" + (f" · {rate:.0f} epochs/s" if rate else ""))
     if snap.status in ("diverged", "failed"):
         st.error(snap.message[:1].upper() + snap.message[1:], icon=":material/warning:")
 
 
 def pace(history, last: int = 30) -> float:
-    """Epochs per second over the last ``last`` epochs (building and pauses left out)."""
+    """Epochs per second over the last ``last`` epochs (0 when fewer than 5: the first
+    ones come at once after the network is built)."""
     recent = [s.finished for s in history[-last:]]
-    if len(recent) < 2 or recent[-1] <= recent[0]:
+    if len(recent) < 5 or recent[-1] <= recent[0]:  # (the first epochs follow the build)
         return 0.0
     return (len(recent) - 1) / (recent[-1] - recent[0])
 
@@ -148,7 +149,7 @@ def _figures(spec: PlaygroundSpec, snap: RunSnapshot | None) -> None:
 
 def _boundary(spec: PlaygroundSpec, view: dict, weights, epochs: int) -> None:
     x_train, y_train, x_test, y_test = cached_split(spec)
-    output = forward_on_grid(spec, weights, 50)[-1] if weights else None
+    output = forward_on_grid(spec, weights, GRID)[-1] if weights else None
     show_test = view["show_test"] and len(y_test)
     chart = boundary_chart(output, spec.classes, x_train, y_train,
                            x_test if show_test else None, y_test if show_test else None,
@@ -198,7 +199,8 @@ def _click_mode(spec: PlaygroundSpec) -> None:
     modes = click_modes(spec)
     if st.session_state.get(key("click_mode")) not in modes:
         st.session_state[key("click_mode")] = next(iter(modes))
-    st.segmented_control("A click on the plane adds a point of class", list(modes),
+    what = "class" if spec.classes else "value"
+    st.segmented_control(f"A click on the plane adds a point of {what}", list(modes),
                          key=key("click_mode"), format_func=modes.get, required=True,
                          help="Or, with **remove**, takes away the point of yours nearest "
                               "to the click.")
@@ -213,8 +215,10 @@ def points_editor(spec: PlaygroundSpec) -> None:
                         disabled=not count, icon=":material/download:")
     row.button("Clear your points", icon=":material/delete:", disabled=not count,
                on_click=lambda: st.session_state.update({key("points"): ()}))
+    nonce = st.session_state.get(key("upload_nonce"), 0)  # a new, empty box after each file
     st.file_uploader("Add points from a CSV file (x, y, label per line)", type=["csv", "txt"],
-                     key=key("upload"), on_change=_on_upload, args=(spec.dataset,),
+                     key=key("upload", nonce), on_change=_on_upload, args=(spec.dataset,),
+                     max_upload_size=1,
                      help=f"x and y from -6 to 6; the label a class number "
                           f"(or a value from -1 to 1 for regression); at most {MAX_POINTS}.")
     message = st.session_state.get(key("upload_message"))
@@ -223,23 +227,28 @@ def points_editor(spec: PlaygroundSpec) -> None:
 
 
 def _on_upload(dataset: str) -> None:
+    """Add a file's points, all of them or none (with the reason)."""
     ss = st.session_state
-    upload = ss.get(key("upload"))
+    nonce = ss.get(key("upload_nonce"), 0)
+    upload = ss.get(key("upload", nonce))
     if upload is None:
-        ss.pop(key("upload_message"), None)
         return
+    ss[key("upload_nonce")] = nonce + 1
     try:
         new = parse_points_csv(upload.getvalue(), dataset)
+        total = (len(ss[key("points")]) + len(new)) // 3
+        if total > MAX_POINTS:
+            raise ValueError(f"with its {len(new) // 3} points you would have {total}; at "
+                             f"most {MAX_POINTS} of your own can be kept")
     except ValueError as exc:
         ss[key("upload_message")] = ("error", f"{upload.name} was not added: {exc}. Your "
                                               "points are as they were.")
         return
-    room = 3 * MAX_POINTS - len(ss[key("points")])
-    ss[key("points")] = ss[key("points")] + new[:room]
-    kept = min(len(new), room) // 3
-    ss[key("upload_message")] = ("success" if kept == len(new) // 3 else "warning",
-                                 f"Added {kept} of the {len(new) // 3} points of {upload.name}"
-                                 f" to {DATASET_LABELS[dataset].lower()}.")
+    ss[key("points")] = ss[key("points")] + new
+    ss[key("upload_message")] = ("success", f"Added the {len(new) // 3} points of "
+                                            f"{upload.name} to "
+                                            f"{DATASET_LABELS[dataset][0].lower()}"
+                                            f"{DATASET_LABELS[dataset][1:]}.")
 
 
 def _confusion(spec: PlaygroundSpec, snap: RunSnapshot) -> None:
@@ -265,13 +274,15 @@ def export(spec: PlaygroundSpec) -> None:
     with st.expander("Show the code: this network as a plain Keras script",
                      icon=":material/code:"):
         script = playground_script(spec, epochs)
-        st.caption(f"It trains for {epochs} epochs" + (f", as {shown.name} has." if snap and
-                   snap.history else " (no run yet)."))
+        st.caption(f"It trains for {epochs} epoch{'s' * (epochs != 1)}" +
+                   (f", as {shown.name} has so far." if snap and snap.history else
+                    " (no run is shown)."))
         st.code(script, language="python", line_numbers=True, height=360)
         st.download_button("Download the script", script,
                            file_name=f"playground_{spec.dataset}.py", mime="text/x-python",
                            icon=":material/download:", key=key("download_code"))
-    if snap and snap.history and not snap.active and shown.run.trainer is not None:
+    if snap and snap.history and snap.status in ("paused", "finished", "stopped") \
+            and shown.run.trainer is not None:
         from dl_core.models import model_bytes
 
         model = shown.run.trainer.model

@@ -94,7 +94,7 @@ def test_a_csv_file_adds_points_and_a_corrupt_one_changes_nothing(page, app_url,
     wait_ready(page)
     uploader = page.get_by_test_id("stFileUploaderDropzoneInput")
     uploader.set_input_files(str(good))
-    wait_until(lambda: page.get_by_text("Added 3 of the 3 points of points.csv").count() > 0)
+    wait_until(lambda: page.get_by_text("Added the 3 points of points.csv").count() > 0)
     wait_until(lambda: "3 of them yours" in _output_label(page))
     uploader.set_input_files(str(bad))
     wait_until(lambda: page.get_by_text("broken.csv was not added").count() > 0)
