@@ -14,6 +14,8 @@ st.caption("A small Keras network learns to separate coloured points on a plane.
            "data, the input features and the layers in the sidebar, press **Play**, and watch "
            "every neuron and the output change as it learns.")
 
+with st.expander("What am I looking at?", icon=":material/help:", expanded=False):
+    st.markdown(ui.EXPLANATION)
 top = st.container()
 live_settings = st.container(key="playground-live-settings").columns(2)
 spec, view_options = ui.settings(live_settings)
@@ -25,13 +27,5 @@ if spec is None:
     st.stop()
 
 view.live_view(spec, view_options)
-left, right = st.columns([3, 2], gap="medium")
-with right:
-    options = st.container(horizontal=True)
-    for setting in ui.VIEW_SETTINGS:
-        ui.setting_widget(setting, ui.key(setting.name), dg=options)
-    view.points_editor(spec)
-with left:
-    with st.expander("What am I looking at?", icon=":material/help:", expanded=False):
-        st.markdown(ui.EXPLANATION)
+view.points_editor(spec)
 view.export(spec)

@@ -28,6 +28,8 @@ def test_controls_come_from_the_settings_table():
     labels = {t.label for t in at.main.toggle}
     assert {"Show test data", "Discretize output"} <= labels
     assert at.query_params["dataset"] == "circle" and at.query_params["features"] == "x1,x2"
+    widget(at.main.toggle, "Show test data").set_value(True).run()
+    assert at.query_params["show_test"] == "1" and not at.exception
 
 
 def test_a_link_restores_the_settings_and_junk_warns():

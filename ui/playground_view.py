@@ -24,7 +24,8 @@ from dl_core.playground_charts import GRID
 from dl_core.playground_network import (confusion_datasets, confusion_spec, loss_datasets,
                                         loss_spec, network_datasets, network_spec,
                                         network_width, thumbnail)
-from dl_core.playground_settings import CUSTOM, MAX_CLASSES, MAX_POINTS, PlaygroundSpec
+from dl_core.playground_settings import (CUSTOM, MAX_CLASSES, MAX_POINTS, VIEW_SETTINGS,
+                                         PlaygroundSpec)
 from dl_core.runs import RunSnapshot
 from ui.live import (STATUS_LABELS, arrow_bytes, follow_run, live_interval,
                      polling_fragment, session_id)
@@ -59,7 +60,7 @@ def live_view(spec: PlaygroundSpec, view: dict) -> None:
     @polling_fragment(key("interval"), live_interval, polling)
     def _view():
         if st.session_state.pop(key("clicked"), False):
-            st.rerun(scope="app")  # a click changed the points: the whole page follows
+            st.rerun(scope="app")  # a click or a view option changed: the whole page follows
         cpu, wall = time.thread_time(), time.perf_counter()
         snap = follow_run(shown, polling)
         _progress(snap)
@@ -154,6 +155,7 @@ def _boundary(spec: PlaygroundSpec, view: dict, weights, epochs: int) -> None:
     chart = boundary_chart(output, spec.classes, x_train, y_train,
                            x_test if show_test else None, y_test if show_test else None,
                            discretize=view["discretize"], yours=len(spec.points) // 3)
+    _view_options()
     _click_mode(spec)
     nonce = st.session_state.get(key("click_nonce"), 0)
     points = len(chart["datasets"]["points"]["set"])
@@ -192,6 +194,19 @@ def click_modes(spec: PlaygroundSpec) -> dict:
         count = MAX_CLASSES if spec.dataset == CUSTOM else spec.classes
         modes = {float(c): f"{c} ({names[c]})" for c in range(count)}
     return {**modes, REMOVE: "remove"}
+
+
+def _whole_page() -> None:
+    st.session_state[key("clicked")] = True  # the fragment reruns the whole page
+
+
+def _view_options() -> None:
+    """Show test data, Discretize output: right above the plane. The fragment they sit in
+    reruns the whole page when one changes (the URL and the plane follow)."""
+    row = st.container(horizontal=True)
+    for setting in VIEW_SETTINGS:
+        row.toggle(setting.label, key=key(setting.name), help=setting.help,
+                   on_change=_whole_page)
 
 
 def _click_mode(spec: PlaygroundSpec) -> None:
