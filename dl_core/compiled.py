@@ -52,8 +52,10 @@ class CompiledEpoch:
     """
 
     def __init__(self, model: keras.Model, optimizer: keras.optimizers.Optimizer,
-                 batch_size: int, epoch_fn: Callable, evaluate_fn: Callable):
+                 batch_size: int, epoch_fn: Callable, evaluate_fn: Callable,
+                 any_length: bool = False):
         self.model, self.optimizer = model, optimizer
+        self.any_length = any_length  # epoch / evaluate traced for tensors of any length
         self.batch_size = batch_size
         self.state = run_state(model, optimizer)
         self.epoch_fn = tf.function(lambda *args: epoch_fn(self, *args))
@@ -67,7 +69,10 @@ class CompiledEpoch:
         tf.function's per-call signature lookup (~0.7 ms a call)."""
         concrete = self._concrete.get(name)
         if concrete is None:
-            concrete = self._concrete[name] = function.get_concrete_function(*args)
+            specs = args
+            if self.any_length and name in ("epoch", "evaluate"):
+                specs = [tf.TensorSpec([None, *a.shape[1:]], a.dtype) for a in args]
+            concrete = self._concrete[name] = function.get_concrete_function(*specs)
         return concrete(*args)
 
     def epoch(self, *tensors):

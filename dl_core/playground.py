@@ -24,21 +24,35 @@ from dl_core.toy2d import input_features
 from dl_core.training import TrainingDiverged, apply_gradients
 
 def build(spec: PlaygroundSpec) -> keras.Model:
-    """The network: the chosen features in, ``hidden`` layers, a softmax or linear output."""
+    """The network: the chosen features in, ``hidden`` layers, a softmax or linear output.
+    Layer i starts from Glorot-uniform weights seeded ``seed + i`` (one seeded initializer
+    shared by all layers would give layers of one shape the same weights)."""
     regularizer = keras.regularizers.L1L2(l1=spec.l1, l2=spec.l2) if spec.l1 or spec.l2 \
         else None
-    initializer = keras.initializers.GlorotUniform(seed=spec.seed)
     layers = [keras.Input((len(spec.features),), name="features")]
     for i, (units, activation) in enumerate(zip(spec.hidden, spec.activations), start=1):
-        layers.append(keras.layers.Dense(units, activation=activation, name=f"hidden_{i}",
-                                         kernel_initializer=initializer,
-                                         kernel_regularizer=regularizer))
+        layers.append(keras.layers.Dense(
+            units, activation=activation, name=f"hidden_{i}", kernel_regularizer=regularizer,
+            kernel_initializer=keras.initializers.GlorotUniform(seed=spec.seed + i)))
+    output = keras.initializers.GlorotUniform(seed=spec.seed + len(spec.hidden) + 1)
     if spec.classes:
         layers.append(keras.layers.Dense(spec.classes, activation="softmax", name="output",
-                                         kernel_initializer=initializer))
+                                         kernel_initializer=output))
     else:
-        layers.append(keras.layers.Dense(1, name="output", kernel_initializer=initializer))
+        layers.append(keras.layers.Dense(1, name="output", kernel_initializer=output))
     return keras.Sequential(layers, name="playground")
+
+
+def model_bytes_from(spec: PlaygroundSpec, weights: dict[str, np.ndarray]) -> bytes:
+    """A .keras file of ``spec``'s network with ``weights`` (``PlaygroundTrainer.kernels()``
+    or a run snapshot's copy of them): built afresh, so a run that trains on while the file
+    is written cannot mix two epochs into it."""
+    from dl_core.models import model_bytes
+
+    model = build(spec)
+    for layer in model.layers:
+        layer.set_weights([weights[layer.name], weights[f"{layer.name}/bias"]])
+    return model_bytes(model)
 
 
 @dataclass(frozen=True)
@@ -82,9 +96,9 @@ class PlaygroundTrainer:
         self._labels = [tf.constant(y) for y in (self.y_train, self.y_test)]
         self._rng = np.random.default_rng(spec.seed + 2)
         self._state = run_state(self.model, self.optimizer)
+        # (the graphs take any number of points: adding one does not trace anew)
         self._shape = ("playground", len(spec.features), spec.hidden, spec.activations,
-                       spec.classes, spec.l1, spec.l2, spec.batch_size,
-                       *(tuple(t.shape) for t in (*self._inputs, *self._labels)))
+                       spec.classes, spec.l1, spec.l2, spec.batch_size)
         self.history: list[PlaygroundStats] = []
         self.test_probabilities_: np.ndarray | None = None
         self.compile_seconds = 0.0  # the last epoch's, when it traced a template
@@ -116,7 +130,8 @@ class PlaygroundTrainer:
             model = build(self.spec)
             optimizer = keras.optimizers.SGD(self.spec.learning_rate)
             optimizer.build(model.trainable_variables)
-            return CompiledEpoch(model, optimizer, self.spec.batch_size, _epoch, _evaluate)
+            return CompiledEpoch(model, optimizer, self.spec.batch_size, _epoch, _evaluate,
+                                 any_length=True)
 
         with POOL.borrow(self._shape, compile_template) as compiled:
             compiled.load(self._state)

@@ -53,7 +53,11 @@ def features(points):
     return np.stack([{feature_code}], axis=1).astype("float32")
 
 
-initializer = keras.initializers.GlorotUniform(seed=SEED)
+def initializer(layer):
+    """Glorot-uniform starting weights, seeded per layer (layer 1, 2, ..., then the output)."""
+    return keras.initializers.GlorotUniform(seed=SEED + layer)
+
+
 regularizer = {regularizer}
 model = keras.Sequential([
     keras.Input(({n_features},), name="features"),
@@ -89,12 +93,14 @@ def playground_script(spec: PlaygroundSpec, epochs: int) -> str:
     x_train, y_train, x_test, y_test = split(spec)
     classes = spec.classes
     layers = [f'    keras.layers.Dense({units}, activation="{activation}", '
-              f'name="hidden_{i}",\n                       kernel_initializer=initializer, '
-              f'kernel_regularizer=regularizer),'
+              f'name="hidden_{i}", kernel_regularizer=regularizer,\n'
+              f'                       kernel_initializer=initializer({i})),'
               for i, (units, activation) in enumerate(zip(spec.hidden, spec.activations), 1)]
-    layers.append(f'    keras.layers.Dense({classes}, activation="softmax", name="output", '
-                  'kernel_initializer=initializer),' if classes else
-                  '    keras.layers.Dense(1, name="output", kernel_initializer=initializer),')
+    last = len(spec.hidden) + 1
+    layers.append(f'    keras.layers.Dense({classes}, activation="softmax", name="output",\n'
+                  f'                       kernel_initializer=initializer({last})),' if classes
+                  else f'    keras.layers.Dense(1, name="output", '
+                       f'kernel_initializer=initializer({last})),')
     return _TEMPLATE.format(
         dataset=spec.dataset, seed=spec.seed, epochs=max(int(epochs), 1),
         batch_size=spec.batch_size, learning_rate=format(spec.learning_rate, ".10g"),

@@ -130,3 +130,40 @@ def test_runs_of_one_shape_share_one_traced_epoch_and_train_as_if_alone():
     for name, value in first.kernels().items():
         np.testing.assert_array_equal(value, alone.kernels()[name])
     assert [s.loss for s in first.history] == [s.loss for s in alone.history]
+
+
+def test_layers_of_one_shape_start_from_different_weights():
+    """One seeded initializer shared by all layers gave equal layers equal weights."""
+    model = build(PlaygroundSpec(hidden=(4, 4, 4), activations=("tanh",) * 3,
+                                 features=("x1", "x2", "x1_squared", "x2_squared")))
+    kernels = [model.get_layer(f"hidden_{i}").kernel.numpy() for i in (2, 3)]
+    assert not np.allclose(kernels[0], kernels[1])
+
+
+def test_more_points_reuse_the_traced_epoch():
+    """The graphs take any number of points: a point added (or another share of the set)
+    trains on the template already traced."""
+    first = PlaygroundTrainer(PlaygroundSpec(hidden=(3,), activations=("tanh",),
+                                             n_samples=200))
+    first.train_epoch()
+    more = PlaygroundTrainer(PlaygroundSpec(hidden=(3,), activations=("tanh",), n_samples=200,
+                                            points=(1.0, 1.0, 1.0), train_fraction=0.7))
+    more.train_epoch()
+    assert more.compile_seconds == 0.0 and len(more.y_train) == 141
+
+
+def test_the_downloaded_network_carries_the_snapshot_weights(tmp_path):
+    import keras
+
+    from dl_core.playground import model_bytes_from
+
+    spec = PlaygroundSpec(dataset="blobs3", hidden=(3,), activations=("relu",))
+    trainer = PlaygroundTrainer(spec)
+    trainer.train_epoch()
+    weights = trainer.kernels()
+    path = tmp_path / "net.keras"
+    path.write_bytes(model_bytes_from(spec, weights))
+    loaded = keras.saving.load_model(path)
+    for layer in loaded.layers:
+        np.testing.assert_array_equal(layer.kernel.numpy(), weights[layer.name])
+        np.testing.assert_array_equal(layer.bias.numpy(), weights[f"{layer.name}/bias"])

@@ -122,6 +122,11 @@ def test_the_script_and_the_model_download_follow_the_run():
     widget(at.button, "Step").click().run()
     run = shown(at).run
     wait(lambda: run.snapshot().status == "paused" and run.snapshot().history)
+    at.run()
+    assert "EPOCHS = 1\n" in at.code[-1].value
+    download = next(b for b in at.get("download_button")
+                    if b.proto.label.startswith("Download run 1's trained network"))
+    assert "1 epochs" not in download.proto.label and "(.keras, 1 epoch" in download.proto.label
     widget(at.button, "Reset").click().run()
     assert not at.exception
 
@@ -138,3 +143,15 @@ def test_leaving_the_page_and_coming_back_keeps_the_settings():
     assert widget(at.main.select_slider, "Speed (epochs/s)").value == 10
     assert widget(at.main.toggle, "Show test data").value is True
     assert [s.value for s in at.sidebar.slider if s.label == "Neurons"] == [6]
+
+
+def test_settings_that_cannot_be_built_end_the_run_and_disable_play():
+    at = open_page(PAGE, {"hidden": "3", "activations": "tanh"})
+    widget(at.button, "Play").click().run()
+    run = shown(at).run
+    wait(lambda: len(run.snapshot().history) >= 1)
+    at.sidebar.get("button_group")[1].set_value([]).run()  # no input feature at all
+    run.join(30)
+    assert run.snapshot().status == "stopped" and shown(at) is None
+    assert "cannot be built" in texts(at.error) and "Run 1 ended" in texts(at.info)
+    assert widget(at.button, "Play").disabled and not at.exception

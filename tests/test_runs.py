@@ -347,4 +347,4 @@ def test_a_paced_run_counts_its_delay_from_the_start_of_each_epoch(paced):
     due_after_start = run._next_due - run._epoch_began
     run.stop()
     assert run.join(5)
-    assert due_after_start == 100.0 if paced else due_after_start >= 100.05
+    assert due_after_start == pytest.approx(100.0) if paced else due_after_start >= 100.05

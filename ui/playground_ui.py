@@ -206,7 +206,15 @@ def sync_run(spec: PlaygroundSpec | None) -> None:
     """Live settings go to the shown run at once; any other change sets the run aside."""
     page = state()
     shown = page.shown
-    if shown is None or spec is None:
+    if shown is None:
+        return
+    if spec is None:  # the settings on screen describe no network: this one is not theirs
+        if shown.snapshot().active:
+            shown.run.stop()
+            page.notice = ("info", f"{shown.name.capitalize()} ended at epoch "
+                                   f"{len(shown.snapshot().history)}: the settings changed "
+                                   "and cannot be built (see the message above).")
+        page.shown = None
         return
     changes = model_changes(shown.config, spec)
     if changes:
@@ -239,7 +247,8 @@ def _start(spec: PlaygroundSpec, paused: bool) -> ShownRun:
     if shown is not None:
         shown.run.stop()
         shown.run.join(2.0)
-    run = BackgroundRun(lambda: _make_trainer(spec), epochs=MAX_EPOCHS,
+    done = len(snap.history) if continues is not None else 0
+    run = BackgroundRun(lambda: _make_trainer(spec), epochs=done + MAX_EPOCHS,
                         epoch_delay=1 / spec.speed, paced=True,
                         continues=continues.run if continues else None)
     if continues is not None:
@@ -252,26 +261,29 @@ def _start(spec: PlaygroundSpec, paused: bool) -> ShownRun:
     return page.shown
 
 
-def on_play(spec: PlaygroundSpec) -> None:
+def on_play(spec: PlaygroundSpec | None) -> None:
     """Play / Pause: pause or resume the shown run while it is active; else train on."""
     shown = state().shown
     if shown is not None and shown.snapshot().active:
         run = shown.run
         run.resume() if shown.snapshot().pause_requested else run.pause()
         return
-    _start(spec, paused=False)
+    if spec is not None:
+        _start(spec, paused=False)
 
 
-def on_step(spec: PlaygroundSpec) -> None:
+def on_step(spec: PlaygroundSpec | None) -> None:
     """Exactly one more epoch, then pause."""
     shown = state().shown
+    if spec is None:
+        return
     if shown is None or not shown.snapshot().active:
         shown = _start(spec, paused=True)
     shown.run.step()
 
 
 def on_reset() -> None:
-    """Forget the shown run: the next Play starts from new initial weights."""
+    """Forget the shown run: the next Play starts again from the seed's initial weights."""
     page = state()
     if page.shown is not None:
         page.shown.run.stop()
@@ -293,7 +305,8 @@ def buttons(spec: PlaygroundSpec | None) -> None:
                on_click=on_step, args=(spec,), help="Train exactly one more epoch.")
     row.button("Reset", icon=":material/restart_alt:", key=key("reset"),
                disabled=shown is None, on_click=on_reset,
-               help="Forget the network: Play starts again from new initial weights.")
+               help="Forget the network: Play starts it again from the seed's initial "
+                    "weights (Regenerate draws a new seed).")
     if spec is not None:
         with row.popover("Share", icon=":material/link:"):
             from urllib.parse import urlencode

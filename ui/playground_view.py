@@ -4,12 +4,14 @@ while the shown run trains; the points people add by clicking or from a CSV file
 export.
 
 Every chart is a Vega-Lite spec fixed for the run with Arrow datasets swapped in place
-(no blinking). Cost per refresh (bench/playground.py): two NumPy forward passes over
-the plane (50 x 50 and 20 x 20), one PNG per neuron, a few KB to send.
+(no blinking). Cost per refresh (bench/playground.py, ~3 ms): two NumPy forward passes over
+the plane (36 x 36 for the output, a few cells a side for each neuron), every cell's
+colour, a few tens of KB to send.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 
@@ -24,8 +26,8 @@ from dl_core.playground_charts import GRID
 from dl_core.playground_network import (confusion_datasets, confusion_spec, loss_datasets,
                                         loss_spec, network_datasets, network_spec,
                                         network_width, thumbnail)
-from dl_core.playground_settings import (CUSTOM, MAX_CLASSES, MAX_POINTS, VIEW_SETTINGS,
-                                         PlaygroundSpec)
+from dl_core.playground_settings import (CUSTOM, LIVE, MAX_CLASSES, MAX_POINTS,
+                                         PLAYGROUND_BY_NAME, VIEW_SETTINGS, PlaygroundSpec)
 from dl_core.runs import RunSnapshot
 from ui.live import (STATUS_LABELS, arrow_bytes, follow_run, live_interval,
                      polling_fragment, session_id)
@@ -39,9 +41,15 @@ CSS = """<style>
 </style>"""
 
 
-@functools.lru_cache(maxsize=64)
 def cached_split(spec: PlaygroundSpec):
-    """The run's points: the same for every refresh (and every session) of one spec."""
+    """The run's points: the same for every refresh (and every session) of one spec; the
+    settings taken live (learning rate, speed) do not change them."""
+    return _split(dataclasses.replace(spec, **{name: PLAYGROUND_BY_NAME[name].default
+                                               for name in LIVE}))
+
+
+@functools.lru_cache(maxsize=32)
+def _split(spec: PlaygroundSpec):
     return split(spec)
 
 
@@ -105,7 +113,7 @@ def _progress(snap: RunSnapshot | None) -> None:
     if snap.status == "queued":
         st.markdown(f"{STATUS_LABELS['queued']} (number {snap.queue_position} in line)")
         return
-    if snap.active and epochs < snap.first_epoch:
+    if snap.status == "starting" or (snap.active and not snap.history):
         st.markdown(":material/hourglass_top: building the network and compiling its "
                     "training step…")
         return
@@ -236,7 +244,7 @@ def points_editor(spec: PlaygroundSpec) -> None:
                      max_upload_size=1,
                      help=f"x and y from -6 to 6; the label a class number "
                           f"(or a value from -1 to 1 for regression); at most {MAX_POINTS}.")
-    message = st.session_state.get(key("upload_message"))
+    message = st.session_state.pop(key("upload_message"), None)  # shown once
     if message:
         getattr(st, message[0])(message[1])
 
@@ -296,13 +304,15 @@ def export(spec: PlaygroundSpec) -> None:
         st.download_button("Download the script", script,
                            file_name=f"playground_{spec.dataset}.py", mime="text/x-python",
                            icon=":material/download:", key=key("download_code"))
-    if snap and snap.history and snap.status in ("paused", "finished", "stopped") \
-            and shown.run.trainer is not None:
-        from dl_core.models import model_bytes
+    if snap and snap.history and (snap.pause_requested or not snap.active) \
+            and snap.kernels:
+        from dl_core.playground import model_bytes_from
 
-        model = shown.run.trainer.model
+        own, weights = shown.config, snap.kernels  # (this moment's, not the live model's)
+        n = len(snap.history)
         st.download_button(f"Download {shown.name}'s trained network (.keras, "
-                           f"{len(snap.history)} epochs)", lambda: model_bytes(model),
+                           f"{n} epoch{'s' * (n != 1)})",
+                           lambda: model_bytes_from(own, weights),
                            file_name=f"playground_{spec.dataset}_run{shown.number}.keras",
                            mime="application/octet-stream", icon=":material/download:",
                            key=key("download_model"))
