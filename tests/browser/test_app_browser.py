@@ -3,7 +3,8 @@
 
 from tests.browser.harness import button, curve_epochs, error_count, wait_ready, wait_until
 
-PAGES = ["Train an MLP", "CNN feature maps", "Backprop step by step"]
+PAGES = ["Train an MLP", "CNN feature maps", "Backprop step by step",
+         "Decision boundaries in 2D"]
 
 
 def test_home_and_every_page_open_without_errors(page, app_url):
