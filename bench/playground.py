@@ -129,7 +129,8 @@ def main() -> None:
     print("2D playground page in Chromium, warm app (median of 3 runs, 60 epochs/s)")
     print(f"| Play click to first redrawn boundary | {first:5.2f} s  | target <= 1.5 s |")
     print(f"| boundary redraws while training      | {refresh:5.1f} /s | target >= 4 /s  |")
-    print(f"| epochs trained in the run (~5 s)     | {statistics.median(r['epochs'] for r in runs):5.0f}    |")
+    epochs = statistics.median(r["epochs"] for r in runs)
+    print(f"| epochs trained in the run (~5 s)     | {epochs:5.0f}    |")
     print(f"first_boundary_s={first:.2f} redraws_per_s={refresh:.1f} "
           f"epoch_ms={figures['epoch']:.2f} fit_ms={figures['fit']:.1f} "
           f"grid_ms={figures['grid']:.2f} refresh_ms={figures['refresh']:.1f}")

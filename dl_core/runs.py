@@ -62,11 +62,12 @@ class BackgroundRun:
     at a time.
 
     ``make_trainer`` is called in a worker thread (building a model takes tens of ms, and
-    the first epoch of a new shape traces its graph in ~0.5 s: the page returns at once). ``epoch_delay`` seconds pass between epochs so people can
-    watch; with ``paced`` they count from the start of each epoch instead (a rate: at most
-    one epoch per ``epoch_delay`` seconds). ``continues``: an ended run whose Trainer (model, optimizer, history) this run
-    trains on instead of calling ``make_trainer``; its epochs and learning-rate marks carry
-    over.
+    the first epoch of a new shape traces its graph in ~0.5 s: the page returns at once).
+    ``epoch_delay`` seconds pass between epochs so people can watch; with ``paced`` they
+    count from the start of each epoch instead (a rate: at most one epoch per
+    ``epoch_delay`` seconds). ``continues``: an ended run whose Trainer (model, optimizer,
+    history) this run trains on instead of calling ``make_trainer``; its epochs and
+    learning-rate marks carry over.
     """
 
     def __init__(self, make_trainer: Callable, epochs: int, epoch_delay: float = 0.0,
