@@ -1,0 +1,248 @@
+"""Run history: every finished or stopped run, kept in an embedded SQLite database.
+
+Issue 11's store (the pages do not write to it yet). No Streamlit here. A
+:class:`RunRecord` is what a page knows when a run ends: its settings (the settings table's
+values, as in its link), its per-epoch curves, final metrics, size and cost, status and
+reason. :class:`RunStore` keeps records per owner (a browser session on a shared server,
+"local" on one's own machine): nobody lists, renames, pins or deletes another owner's runs.
+
+Every write is one transaction; the connection waits up to ``timeout`` seconds for a lock
+held by another writer (another thread or process). A file that is not a database, or one
+that stays locked, raises :class:`HistoryUnavailable` with a message to show: the app then
+goes on without history. Records export to and import from JSON; a bad file raises
+ValueError naming what is wrong, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import uuid
+from dataclasses import MISSING, asdict, dataclass, field, fields
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+DEFAULT_PATH = Path(os.environ.get(
+    "DL_HISTORY_PATH", Path.home() / ".local" / "share" / "dl-playground" / "runs.sqlite3"))
+MAX_IMPORT_BYTES = 20_000_000
+PAGES = ("mlp", "cnn", "playground")
+
+
+class HistoryUnavailable(RuntimeError):
+    """The database cannot be used (corrupt, locked, unwritable); the message says which."""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One ended run. ``curves`` maps a series ("loss", "val_accuracy", ...) to one value
+    per epoch; ``metrics`` holds the final figures ("val_accuracy", "test_accuracy", ...)."""
+
+    page: str
+    config: dict
+    curves: dict
+    metrics: dict
+    parameters: int
+    flops_per_example: int
+    ms_per_epoch: float
+    epochs: int
+    status: str
+    reason: str
+    started: float  # Unix time
+    name: str = ""
+    pinned: bool = False
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def __post_init__(self):
+        if self.page not in PAGES:
+            raise ValueError(f"page: {self.page!r} is not one of {', '.join(PAGES)}")
+        for name in ("config", "curves", "metrics"):
+            if not isinstance(getattr(self, name), dict):
+                raise ValueError(f"{name}: expected a mapping, got "
+                                 f"{type(getattr(self, name)).__name__}")
+        lengths = {len(values) for values in self.curves.values()}
+        if len(lengths) > 1:
+            raise ValueError(f"curves: series of different lengths {sorted(lengths)}")
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "RunRecord":
+        """A record from its JSON form; ValueError naming a missing or wrong field."""
+        if not isinstance(data, dict):
+            raise ValueError(f"a run must be an object, got {type(data).__name__}")
+        known = {f.name: f for f in fields(cls)}
+        missing = [name for name, f in known.items() if name not in data
+                   and f.default is MISSING and f.default_factory is MISSING]
+        if missing:
+            raise ValueError(f"a run lacks {', '.join(missing)}")
+        values = {name: data[name] for name in known if name in data}
+        try:
+            values["parameters"] = int(values["parameters"])
+            values["flops_per_example"] = int(values["flops_per_example"])
+            values["epochs"] = int(values["epochs"])
+            values["ms_per_epoch"] = float(values["ms_per_epoch"])
+            values["started"] = float(values["started"])
+            values["pinned"] = bool(values.get("pinned", False))
+            for name in ("page", "status", "reason", "name", "id"):
+                if name in values and not isinstance(values[name], str):
+                    raise ValueError(f"{name}: expected text, got {values[name]!r}")
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"a run has a bad field: {exc}") from None
+        return cls(**values)
+
+
+class RunStore:
+    """The runs in the SQLite file ``path`` (made with its folder when missing)."""
+
+    def __init__(self, path: str | Path = DEFAULT_PATH, timeout: float = 5.0):
+        self.path = Path(path)
+        self.timeout = timeout
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect() as db:
+                # (a run exported by one owner and imported by another keeps its id)
+                db.execute("CREATE TABLE IF NOT EXISTS runs (id TEXT NOT NULL, "
+                           "owner TEXT NOT NULL, started REAL NOT NULL, record TEXT NOT NULL, "
+                           "PRIMARY KEY (owner, id))")
+                db.execute("CREATE INDEX IF NOT EXISTS runs_owner ON runs (owner, started)")
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except OSError as exc:
+            raise HistoryUnavailable(f"the run history at {self.path} cannot be created "
+                                     f"({exc.strerror or exc}); runs are not kept") from None
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(self.path, timeout=self.timeout)
+            db.execute("PRAGMA journal_mode=WAL")  # readers do not wait for a writer
+            return db
+        except sqlite3.Error as exc:
+            raise self._unavailable(exc) from None
+
+    def _unavailable(self, exc: Exception) -> HistoryUnavailable:
+        reason = str(exc)
+        if "locked" in reason or "busy" in reason:
+            what = f"is locked by another program ({reason})"
+        elif "not a database" in reason or "malformed" in reason:
+            what = f"is damaged ({reason}): move it away to start a new history"
+        else:
+            what = f"cannot be used ({reason})"
+        return HistoryUnavailable(f"the run history at {self.path} {what}; runs are not "
+                                  "kept until it can be used")
+
+    def _run(self, statement: str, parameters: tuple = ()) -> list[tuple]:
+        """One statement in one transaction (committed, or rolled back on error)."""
+        db = self._connect()
+        try:
+            with db:
+                return db.execute(statement, parameters).fetchall()
+        except sqlite3.Error as exc:
+            raise self._unavailable(exc) from None
+        finally:
+            db.close()
+
+    # ---------------------------------------------------------------- writing
+    def add(self, owner: str, record: RunRecord) -> RunRecord:
+        """Keep ``record`` for ``owner``; returns it."""
+        self._run("INSERT INTO runs (id, owner, started, record) VALUES (?, ?, ?, ?)",
+                  (record.id, owner, record.started, json.dumps(asdict(record))))
+        return record
+
+    def _update(self, owner: str, run_id: str, **changes) -> bool:
+        db = self._connect()
+        try:
+            with db:  # read and write in one transaction: no lost update
+                db.execute("BEGIN IMMEDIATE")
+                row = db.execute("SELECT record FROM runs WHERE id = ? AND owner = ?",
+                                 (run_id, owner)).fetchone()
+                if row is None:
+                    return False
+                data = {**json.loads(row[0]), **changes}
+                db.execute("UPDATE runs SET record = ? WHERE id = ? AND owner = ?",
+                           (json.dumps(data), run_id, owner))
+                return True
+        except sqlite3.Error as exc:
+            raise self._unavailable(exc) from None
+        finally:
+            db.close()
+
+    def rename(self, owner: str, run_id: str, name: str) -> bool:
+        """Name a run (True if it was found among ``owner``'s)."""
+        return self._update(owner, run_id, name=str(name)[:100])
+
+    def pin(self, owner: str, run_id: str, pinned: bool = True) -> bool:
+        return self._update(owner, run_id, pinned=bool(pinned))
+
+    def delete(self, owner: str, run_id: str) -> bool:
+        db = self._connect()
+        try:
+            with db:
+                cursor = db.execute("DELETE FROM runs WHERE id = ? AND owner = ?",
+                                    (run_id, owner))
+                return cursor.rowcount > 0
+        except sqlite3.Error as exc:
+            raise self._unavailable(exc) from None
+        finally:
+            db.close()
+
+    # ---------------------------------------------------------------- reading
+    def runs(self, owner: str) -> list[RunRecord]:
+        """``owner``'s runs, pinned first, then newest first."""
+        rows = self._run("SELECT record FROM runs WHERE owner = ? ORDER BY started DESC",
+                         (owner,))
+        records = [RunRecord.from_dict(json.loads(row[0])) for row in rows]
+        return sorted(records, key=lambda r: not r.pinned)  # (stable: newest first kept)
+
+    # ---------------------------------------------------------------- JSON
+    def export_json(self, owner: str) -> str:
+        """``owner``'s runs as a JSON document (``{"version": 1, "runs": [...]}``)."""
+        return json.dumps({"version": SCHEMA_VERSION,
+                           "runs": [asdict(r) for r in self.runs(owner)]}, indent=1)
+
+    def import_json(self, owner: str, data: bytes | str) -> int:
+        """Add the runs of an exported document to ``owner``'s, all or none; returns how
+        many. Runs already there (same id) are skipped. ValueError says what is wrong."""
+        records = parse_export(data)
+        known = {r.id for r in self.runs(owner)}
+        new = []
+        for r in records:  # (a run twice in one file counts once)
+            if r.id not in known:
+                known.add(r.id)
+                new.append(r)
+        db = self._connect()
+        try:
+            with db:  # one transaction: a failure adds none of them
+                db.executemany(
+                    "INSERT INTO runs (id, owner, started, record) VALUES (?, ?, ?, ?)",
+                    [(r.id, owner, r.started, json.dumps(asdict(r))) for r in new])
+        except sqlite3.Error as exc:
+            raise self._unavailable(exc) from None
+        finally:
+            db.close()
+        return len(new)
+
+
+def parse_export(data: bytes | str) -> list[RunRecord]:
+    """The runs of an exported JSON document; ValueError naming what is wrong."""
+    if isinstance(data, bytes):
+        if len(data) > MAX_IMPORT_BYTES:
+            raise ValueError(f"the file has {len(data):,} bytes; at most "
+                             f"{MAX_IMPORT_BYTES:,} are read")
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValueError("the file is not text (UTF-8 JSON)") from None
+    try:
+        document = json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"the file is not JSON: {exc.msg} at line {exc.lineno}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("runs"), list):
+        raise ValueError('the file is not a run export: expected {"version": 1, "runs": [...]}')
+    if document.get("version") != SCHEMA_VERSION:
+        raise ValueError(f"the export has version {document.get('version')!r}; this app "
+                         f"reads version {SCHEMA_VERSION}")
+    records = []
+    for number, item in enumerate(document["runs"], start=1):
+        try:
+            records.append(RunRecord.from_dict(item))
+        except ValueError as exc:
+            raise ValueError(f"run {number}: {exc}") from None
+    return records

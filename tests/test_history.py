@@ -1,0 +1,129 @@
+"""The run history store (issue 11, under way): SQLite, per owner, transactional; a
+damaged or locked file gives a clear message; JSON export and import, all or nothing."""
+
+import json
+import sqlite3
+import threading
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dl_core.history import HistoryUnavailable, RunRecord, RunStore, parse_export
+
+
+def record(**changes) -> RunRecord:
+    values = dict(page="mlp", config={"hidden_units": "64,64,32", "seed": "0"},
+                  curves={"loss": [1.2, 0.6], "val_accuracy": [0.8, 0.9]},
+                  metrics={"val_accuracy": 0.9, "test_accuracy": 0.88}, parameters=8_874,
+                  flops_per_example=17_504, ms_per_epoch=6.6, epochs=2, status="finished",
+                  reason="trained 2 epochs", started=1_790_000_000.0)
+    return RunRecord(**{**values, **changes})
+
+
+def test_runs_are_kept_per_owner_and_survive_a_restart(tmp_path):
+    path = tmp_path / "history" / "runs.sqlite3"
+    store = RunStore(path)
+    first = store.add("alice", record(started=1.0))
+    second = store.add("alice", record(started=2.0, page="cnn"))
+    store.add("bob", record())
+    assert [r.id for r in store.runs("alice")] == [second.id, first.id]  # newest first
+    assert store.rename("alice", first.id, "baseline") and store.pin("alice", first.id)
+    assert not store.rename("bob", first.id, "mine now")  # not bob's run
+    again = RunStore(path)  # a new process opening the same file
+    runs = again.runs("alice")
+    assert [r.id for r in runs] == [first.id, second.id]  # pinned first
+    assert runs[0].name == "baseline" and runs[0].pinned and runs[0].curves == first.curves
+    assert not again.delete("bob", first.id) and again.delete("alice", first.id)
+    assert [r.id for r in again.runs("alice")] == [second.id]
+    assert len(again.runs("bob")) == 1
+
+
+def test_a_damaged_file_says_so(tmp_path):
+    path = tmp_path / "runs.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(HistoryUnavailable, match="is damaged .*move it away"):
+        RunStore(path)
+
+
+def test_a_locked_file_says_so_and_nothing_is_half_written(tmp_path):
+    path = tmp_path / "runs.sqlite3"
+    store = RunStore(path, timeout=0.2)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(HistoryUnavailable, match="is locked"):
+            store.add("alice", record())
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert store.runs("alice") == []
+    store.add("alice", record())
+    assert len(store.runs("alice")) == 1
+
+
+def test_concurrent_writers_lose_nothing(tmp_path):
+    store = RunStore(tmp_path / "runs.sqlite3", timeout=30)
+    errors = []
+
+    def write(owner: str) -> None:
+        try:
+            for i in range(20):
+                made = store.add(owner, record(started=float(i)))
+                store.rename(owner, made.id, f"{owner} {i}")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(f"user{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    for n in range(4):
+        names = sorted(r.name for r in store.runs(f"user{n}"))
+        assert names == sorted(f"user{n} {i}" for i in range(20))
+
+
+def test_export_and_import_round_trip_and_skip_what_is_there(tmp_path):
+    store = RunStore(tmp_path / "runs.sqlite3")
+    made = [store.add("alice", record(started=float(i), name=f"run {i}")) for i in range(3)]
+    text = store.export_json("alice")
+    assert store.import_json("bob", text.encode()) == 3
+    assert store.import_json("bob", text) == 0  # the same runs again: nothing new
+    assert {r.id for r in store.runs("bob")} == {r.id for r in made}
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"\xff\xfe\x00", "not text"),
+    (b"{", "not JSON"),
+    (b"[]", "not a run export"),
+    (b'{"version": 2, "runs": []}', "version 2"),
+    (b'{"version": 1, "runs": [{"page": "mlp"}]}', "run 1: a run lacks"),
+    (b'{"version": 1, "runs": [5]}', "run 1: a run must be an object"),
+])
+def test_a_bad_import_says_why_and_adds_nothing(tmp_path, data, message):
+    store = RunStore(tmp_path / "runs.sqlite3")
+    store.add("alice", record())
+    with pytest.raises(ValueError, match=message):
+        store.import_json("alice", data)
+    assert len(store.runs("alice")) == 1
+
+
+def test_one_bad_run_in_an_import_adds_none_of_them(tmp_path):
+    store = RunStore(tmp_path / "runs.sqlite3")
+    good = json.loads(RunStore(tmp_path / "other.sqlite3").export_json("x"))
+    good["runs"] = [json.loads(json.dumps(record().__dict__)),
+                    {**record().__dict__, "page": "nowhere", "id": "b"}]
+    with pytest.raises(ValueError, match="run 2: page"):
+        store.import_json("alice", json.dumps(good))
+    assert store.runs("alice") == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=200) | st.text(max_size=200).map(str.encode))
+def test_any_file_imports_or_gives_a_clear_message(data):
+    try:
+        parse_export(data)
+    except ValueError as exc:
+        assert str(exc)
