@@ -151,6 +151,27 @@ def check_points(points: tuple, dataset: str) -> None:
                              f"is {kind}")
 
 
+def _points_problem(text: Any, dataset: Any) -> ValueError | None:
+    """A clearer reason than the range check for link points that are numbers: a place
+    off the plane or a label the set has no class for (None when it cannot tell)."""
+    try:
+        numbers = [float(t) for t in str(text).split(",")]
+    except ValueError:
+        return None
+    if len(numbers) % 3 or dataset not in PLAYGROUND_BY_NAME["dataset"].choices:
+        return None
+    for i in range(0, len(numbers), 3):
+        x, y = numbers[i:i + 2]
+        if not (abs(x) <= EXTENT and abs(y) <= EXTENT):
+            return ValueError(f"points: point {i // 3 + 1} at ({x:g}, {y:g}) lies outside "
+                              f"the plane [-{EXTENT:g}, {EXTENT:g}]²")
+    try:
+        check_points(tuple(numbers), dataset)
+    except ValueError as exc:
+        return exc
+    return None
+
+
 def spec_from_values(values: dict[str, Any]) -> PlaygroundSpec:
     """A spec from setting values (defaults for the missing); raises ValueError naming the
     field for a bad value."""
@@ -179,6 +200,9 @@ def from_query_params(params: dict[str, Any]) -> tuple[PlaygroundSpec, list[str]
         try:
             values[key] = decode_value(setting, text)
         except (ValueError, TypeError, OverflowError) as exc:
+            if key == "points":  # say which point, and whether a place or a label is wrong
+                dataset = dict(items).get("dataset", PLAYGROUND_BY_NAME["dataset"].default)
+                exc = _points_problem(text, dataset) or exc
             warnings.append(fallback_message(setting, exc))
     hidden = values.get("hidden", PLAYGROUND_BY_NAME["hidden"].default)
     activations = values.get("activations", PLAYGROUND_BY_NAME["activations"].default)
