@@ -64,10 +64,13 @@ def network_spec(spec: PlaygroundSpec) -> dict:
     """The fixed part of the picture for ``spec``'s layers, in pixels."""
     _, node, height = _layout(spec)
     cell = node / thumbnail(spec)
-    pixels = {"type": "quantitative", "scale": None, "axis": None}
-    x, y = {"field": "x", **pixels}, {"field": "y", **pixels}
+    # x in the pixels of the full width, scaled to the width there is (a phone); y in pixels
+    width = network_width(spec)
+    x = {"field": "x", "type": "quantitative", "axis": None,
+         "scale": {"domain": [0, width], "nice": False, "zero": False}}
+    y = {"field": "y", "type": "quantitative", "scale": None, "axis": None}
     return {
-        "width": network_width(spec), "height": height,
+        "width": width, "height": height,
         "autosize": {"type": "none"},
         "padding": {"left": 0, "top": 0, "right": 0, "bottom": 0},
         "config": {"view": {"stroke": None}},

@@ -221,9 +221,10 @@ def sync_run(spec: PlaygroundSpec | None) -> None:
         shown.run.stop()
         done = len(shown.snapshot().history)
         page.shown = None
+        changed = ", ".join(changes[:-1]) + (" and " if len(changes) > 1 else "") + changes[-1]
         page.notice = ("info", f"{shown.name.capitalize()} ended at epoch {done}: "
-                               f"{', '.join(changes).lower()} changed, which needs a new "
-                               "network. Press **Play** to train one.")
+                               f"{changed.lower()} changed, which needs a new network. "
+                               "Press **Play** to train one.")
         return
     shown.run.epoch_delay = 1 / spec.speed
     if spec.learning_rate != shown.config.learning_rate and shown.snapshot().active:

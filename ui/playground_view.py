@@ -84,7 +84,7 @@ def live_view(spec: PlaygroundSpec, view: dict) -> None:
             network = network_spec(spec)
             st.vega_lite_chart(_arrow_spec({**network,
                                             "datasets": network_datasets(spec, weights, maps)}),
-                               width="content", height=network["height"], key=key("network"),
+                               width="stretch", height=network["height"], key=key("network"),
                                alt=f"the network's neurons and links after epoch {epochs}")
         with output:
             _boundary(spec, view, weights, epochs)
