@@ -194,12 +194,11 @@ def _on_regenerate() -> None:
 
 def model_changes(old: PlaygroundSpec, new: PlaygroundSpec) -> list[str]:
     """Labels of the settings that differ and need a new network (not the live ones)."""
-    if len(old.hidden) != len(new.hidden):
-        old = PlaygroundSpec(**{**old.__dict__, "hidden": new.hidden,
-                                "activations": new.activations})
-        return ["hidden layers"] + model_changes(old, new)
-    return [s.label for s in PLAYGROUND_SETTINGS
-            if s.name not in LIVE and getattr(old, s.name) != getattr(new, s.name)]
+    changed = [s for s in PLAYGROUND_SETTINGS
+               if s.name not in LIVE and getattr(old, s.name) != getattr(new, s.name)]
+    if len(old.hidden) != len(new.hidden):  # one change, not "neurons, activation"
+        return ["hidden layers"] + [s.label for s in changed if not s.layer_group]
+    return [s.label for s in changed]
 
 
 def sync_run(spec: PlaygroundSpec | None) -> None:

@@ -19,26 +19,22 @@ import numpy as np
 import pyarrow as pa
 import streamlit as st
 
-from dl_core.playground_charts import boundary_chart
+from dl_core.playground_charts import GRID, boundary_chart
 from dl_core.playground_data import (add_point, forward_on_grid, parse_points_csv,
                                      points_csv, remove_nearest, split)
-from dl_core.playground_charts import GRID
 from dl_core.playground_network import (confusion_datasets, confusion_spec, loss_datasets,
                                         loss_spec, network_datasets, network_spec,
                                         network_width, thumbnail)
 from dl_core.playground_settings import (CUSTOM, LIVE, MAX_CLASSES, MAX_POINTS,
                                          PLAYGROUND_BY_NAME, VIEW_SETTINGS, PlaygroundSpec)
 from dl_core.runs import RunSnapshot
-from ui.live import (STATUS_LABELS, arrow_bytes, follow_run, live_interval,
+from ui.live import (LIVE_CSS, STATUS_LABELS, arrow_bytes, follow_run, live_interval,
                      polling_fragment, session_id)
-from ui.playground_ui import DATASET_LABELS, key, state
+from ui.playground_ui import DATASET_LABELS, PAGE, key, state
 from ui.polling import LOAD
 
 REMOVE = "remove"
 OUTPUT_WIDTH = 340  # px: the plane (320) and its axis
-CSS = """<style>
-.st-key-playground-live [data-stale="true"] { opacity: 1 !important; transition: none !important; }
-</style>"""
 
 
 def cached_split(spec: PlaygroundSpec):
@@ -73,35 +69,30 @@ def live_view(spec: PlaygroundSpec, view: dict) -> None:
         snap = follow_run(shown, polling)
         _progress(snap)
         _figures(spec, snap)
-        weights = snap.kernels if snap and snap.kernels else None
         epochs = len(snap.history) if snap else 0
+        network, boundary, loss = _charts(spec, view, snap)
         # side by side where they fit, the output under the network where they do not
         row = st.container(horizontal=True, gap="large")
         picture = row.container(width=network_width(spec))
         output = row.container(width=OUTPUT_WIDTH)
         with picture:
-            maps = forward_on_grid(spec, weights, thumbnail(spec)) if weights else None
-            network = network_spec(spec)
-            st.vega_lite_chart(_arrow_spec({**network,
-                                            "datasets": network_datasets(spec, weights, maps)}),
-                               width="stretch", height=network["height"], key=key("network"),
+            st.vega_lite_chart(network, width="stretch", height=network["height"],
+                               key=key("network"),
                                alt=f"the network's neurons and links after epoch {epochs}")
         with output:
-            _boundary(spec, view, weights, epochs)
-            history = snap.history if snap else ()
-            if not history:
+            _boundary(spec, boundary, epochs)
+            if loss is None:
                 st.caption("The training and test loss of every epoch are charted here.")
             else:
-                st.vega_lite_chart(_arrow_spec({**loss_spec(), "datasets": loss_datasets(history)}),
-                                   width="stretch", key=key("loss"),
-                                   alt=f"loss per epoch: {len(history)} epochs plotted")
+                st.vega_lite_chart(loss, width="stretch", key=key("loss"),
+                                   alt=f"loss per epoch: {epochs} epochs plotted")
             if spec.classes and snap and snap.test_probabilities is not None:
                 _confusion(spec, snap)
         if polling:
             LOAD.record(session, time.thread_time() - cpu, time.perf_counter() - wall)
 
-    st.html(CSS)
-    with st.container(key=key("live").replace(":", "-")):
+    st.html(LIVE_CSS.replace("PAGE", PAGE))
+    with st.container(key=key("live")):
         _view()
 
 
@@ -156,20 +147,43 @@ def _figures(spec: PlaygroundSpec, snap: RunSnapshot | None) -> None:
                    width="content")
 
 
-def _boundary(spec: PlaygroundSpec, view: dict, weights, epochs: int) -> None:
+def _charts(spec: PlaygroundSpec, view: dict, snap: RunSnapshot | None):
+    """The network, output and loss charts (Arrow datasets) for this moment. They are kept
+    until the run has a new epoch: a paused run is still polled, and its refreshes reuse
+    them instead of two forward passes and every cell's colour again."""
+    history = snap.history if snap else ()
+    token = (spec, tuple(view.items()), len(history), history[-1] if history else None)
+    cached = st.session_state.get(key("charts"))
+    if cached is not None and cached[0] == token:
+        return cached[1]
+    weights = snap.kernels if snap and snap.kernels else None
+    maps = forward_on_grid(spec, weights, thumbnail(spec)) if weights else None
+    network = _arrow_spec({**network_spec(spec),
+                           "datasets": network_datasets(spec, weights, maps)})
     x_train, y_train, x_test, y_test = cached_split(spec)
     output = forward_on_grid(spec, weights, GRID)[-1] if weights else None
     show_test = view["show_test"] and len(y_test)
-    chart = boundary_chart(output, spec.classes, x_train, y_train,
-                           x_test if show_test else None, y_test if show_test else None,
-                           discretize=view["discretize"], yours=len(spec.points) // 3)
+    boundary = _arrow_spec(boundary_chart(
+        output, spec.classes, x_train, y_train, x_test if show_test else None,
+        y_test if show_test else None, discretize=view["discretize"],
+        yours=len(spec.points) // 3))
+    boundary["points"] = len(y_train) + (len(y_test) if show_test else 0)
+    loss = (_arrow_spec({**loss_spec(), "datasets": loss_datasets(history)})
+            if history else None)
+    st.session_state[key("charts")] = (token, (network, boundary, loss))
+    return network, boundary, loss
+
+
+def _boundary(spec: PlaygroundSpec, chart: dict, epochs: int) -> None:
+    """The view options, the click mode and the plane that takes the clicks."""
     _view_options()
     _click_mode(spec)
     nonce = st.session_state.get(key("click_nonce"), 0)
-    points = len(chart["datasets"]["points"]["set"])
-    st.vega_lite_chart(_arrow_spec(chart), width="content", height=chart["height"],
-                       on_select=_on_click, alt=f"output over the plane after epoch {epochs}: "
-                       f"{points} points, {len(spec.points) // 3} of them yours",
+    points = chart["points"]
+    st.vega_lite_chart({k: v for k, v in chart.items() if k != "points"}, width="content",
+                       height=chart["height"], on_select=_on_click,
+                       alt=f"output over the plane after epoch {epochs}: {points} points, "
+                           f"{len(spec.points) // 3} of them yours",
                        selection_mode="click", key=key("boundary", nonce))
 
 
