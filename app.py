@@ -36,6 +36,10 @@ PAGES = [
             url_path="backprop"),
     st.Page("pages/4_playground.py", title="Decision boundaries in 2D",
             icon=":material/scatter_plot:", url_path="playground"),
+    st.Page("pages/5_compare.py", title="Compare runs", icon=":material/compare_arrows:",
+            url_path="compare"),
+    st.Page("pages/6_experiments.py", title="Experiments", icon=":material/science:",
+            url_path="experiments"),
 ]
 
 st.navigation(PAGES).run()

@@ -1,6 +1,6 @@
 """Run history: every finished or stopped run, kept in an embedded SQLite database.
 
-Issue 11's store (the pages do not write to it yet). No Streamlit here. A
+No Streamlit here. A
 :class:`RunRecord` is what a page knows when a run ends: its settings (the settings table's
 values, as in its link), its per-epoch curves, final metrics, size and cost, status and
 reason. :class:`RunStore` keeps records per owner (a browser session on a shared server,
@@ -19,14 +19,19 @@ import json
 import os
 import sqlite3
 import uuid
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 SCHEMA_VERSION = 1
-DEFAULT_PATH = Path(os.environ.get(
-    "DL_HISTORY_PATH", Path.home() / ".local" / "share" / "dl-playground" / "runs.sqlite3"))
 MAX_IMPORT_BYTES = 20_000_000
+MAX_CURVE_POINTS = 1000  # per series: longer runs are kept at an even stride of epochs
 PAGES = ("mlp", "cnn", "playground")
+
+
+def default_path() -> Path:
+    """``DL_HISTORY_PATH``, else a file in the user's data folder (outside the repository)."""
+    return Path(os.environ.get("DL_HISTORY_PATH") or
+                Path.home() / ".local" / "share" / "dl-playground" / "runs.sqlite3")
 
 
 class HistoryUnavailable(RuntimeError):
@@ -51,6 +56,7 @@ class RunRecord:
     started: float  # Unix time
     name: str = ""
     pinned: bool = False
+    summary: str = ""  # one line: the network and how it was trained
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def __post_init__(self):
@@ -82,7 +88,7 @@ class RunRecord:
             values["ms_per_epoch"] = float(values["ms_per_epoch"])
             values["started"] = float(values["started"])
             values["pinned"] = bool(values.get("pinned", False))
-            for name in ("page", "status", "reason", "name", "id"):
+            for name in ("page", "status", "reason", "name", "id", "summary"):
                 if name in values and not isinstance(values[name], str):
                     raise ValueError(f"{name}: expected text, got {values[name]!r}")
         except (TypeError, ValueError) as exc:
@@ -93,18 +99,21 @@ class RunRecord:
 class RunStore:
     """The runs in the SQLite file ``path`` (made with its folder when missing)."""
 
-    def __init__(self, path: str | Path = DEFAULT_PATH, timeout: float = 5.0):
-        self.path = Path(path)
+    def __init__(self, path: str | Path | None = None, timeout: float = 5.0):
+        self.path = Path(path or default_path())
         self.timeout = timeout
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as db:
                 # (a run exported by one owner and imported by another keeps its id)
+                # (the curves apart: a list of runs reads no curves)
                 db.execute("CREATE TABLE IF NOT EXISTS runs (id TEXT NOT NULL, "
                            "owner TEXT NOT NULL, started REAL NOT NULL, record TEXT NOT NULL, "
-                           "PRIMARY KEY (owner, id))")
+                           "curves TEXT NOT NULL, PRIMARY KEY (owner, id))")
                 db.execute("CREATE INDEX IF NOT EXISTS runs_owner ON runs (owner, started)")
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.Error as exc:
+            raise self._unavailable(exc) from None
         except OSError as exc:
             raise HistoryUnavailable(f"the run history at {self.path} cannot be created "
                                      f"({exc.strerror or exc}); runs are not kept") from None
@@ -142,9 +151,47 @@ class RunStore:
     # ---------------------------------------------------------------- writing
     def add(self, owner: str, record: RunRecord) -> RunRecord:
         """Keep ``record`` for ``owner``; returns it."""
-        self._run("INSERT INTO runs (id, owner, started, record) VALUES (?, ?, ?, ?)",
-                  (record.id, owner, record.started, json.dumps(asdict(record))))
+        self._run("INSERT INTO runs (id, owner, started, record, curves) "
+                  "VALUES (?, ?, ?, ?, ?)", _row(owner, record))
         return record
+
+    def save(self, owner: str, record: RunRecord) -> RunRecord:
+        """Add ``record``, or replace the one with its id (a run trained on further) while
+        keeping the name and pin given to it meanwhile. Returns what is stored."""
+        db = self._connect()
+        try:
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                row = db.execute("SELECT record FROM runs WHERE id = ? AND owner = ?",
+                                 (record.id, owner)).fetchone()
+                if row is not None:
+                    kept = json.loads(row[0])
+                    record = replace(record, name=kept.get("name", ""),
+                                     pinned=bool(kept.get("pinned", False)))
+                db.execute("INSERT OR REPLACE INTO runs (id, owner, started, record, curves) "
+                           "VALUES (?, ?, ?, ?, ?)", _row(owner, record))
+            return record
+        except sqlite3.Error as exc:
+            raise self._unavailable(exc) from None
+        finally:
+            db.close()
+
+    def prune(self, owner_prefix: str, older_than: float) -> int:
+        """Delete the unpinned runs of owners starting with ``owner_prefix`` that started
+        before the Unix time ``older_than`` (a shared server's sessions that are long
+        gone); returns how many."""
+        rows = self._run("SELECT id, owner, record FROM runs WHERE owner LIKE ? "
+                         "AND started < ?", (owner_prefix.replace("%", "") + "%", older_than))
+        old = [(i, o) for i, o, r in rows if not json.loads(r).get("pinned")]
+        db = self._connect()
+        try:
+            with db:
+                db.executemany("DELETE FROM runs WHERE id = ? AND owner = ?", old)
+        except sqlite3.Error as exc:
+            raise self._unavailable(exc) from None
+        finally:
+            db.close()
+        return len(old)
 
     def _update(self, owner: str, run_id: str, **changes) -> bool:
         db = self._connect()
@@ -184,18 +231,31 @@ class RunStore:
             db.close()
 
     # ---------------------------------------------------------------- reading
-    def runs(self, owner: str) -> list[RunRecord]:
-        """``owner``'s runs, pinned first, then newest first."""
-        rows = self._run("SELECT record FROM runs WHERE owner = ? ORDER BY started DESC",
-                         (owner,))
-        records = [RunRecord.from_dict(json.loads(row[0])) for row in rows]
-        return sorted(records, key=lambda r: not r.pinned)  # (stable: newest first kept)
+    def runs(self, owner: str, curves: bool = False) -> list[RunRecord]:
+        """``owner``'s runs, pinned first, then newest first; without their curves (empty)
+        unless ``curves``."""
+        column = "curves" if curves else "'{}'"
+        rows = self._run(f"SELECT record, {column} FROM runs WHERE owner = ? "
+                         "ORDER BY started DESC", (owner,))
+        return _sorted([_record(*row) for row in rows])
+
+    def get(self, owner: str, ids: list[str]) -> list[RunRecord]:
+        """``owner``'s runs with these ids, curves included, in the order of ``ids``
+        (ids not found are left out)."""
+        found = {}
+        for run_id in dict.fromkeys(ids):
+            rows = self._run("SELECT record, curves FROM runs WHERE owner = ? AND id = ?",
+                             (owner, run_id))
+            if rows:
+                found[run_id] = _record(*rows[0])
+        return [found[i] for i in dict.fromkeys(ids) if i in found]
 
     # ---------------------------------------------------------------- JSON
     def export_json(self, owner: str) -> str:
         """``owner``'s runs as a JSON document (``{"version": 1, "runs": [...]}``)."""
         return json.dumps({"version": SCHEMA_VERSION,
-                           "runs": [asdict(r) for r in self.runs(owner)]}, indent=1)
+                           "runs": [asdict(r) for r in self.runs(owner, curves=True)]},
+                          indent=1)
 
     def import_json(self, owner: str, data: bytes | str) -> int:
         """Add the runs of an exported document to ``owner``'s, all or none; returns how
@@ -211,13 +271,37 @@ class RunStore:
         try:
             with db:  # one transaction: a failure adds none of them
                 db.executemany(
-                    "INSERT INTO runs (id, owner, started, record) VALUES (?, ?, ?, ?)",
-                    [(r.id, owner, r.started, json.dumps(asdict(r))) for r in new])
+                    "INSERT INTO runs (id, owner, started, record, curves) "
+                    "VALUES (?, ?, ?, ?, ?)", [_row(owner, r) for r in new])
         except sqlite3.Error as exc:
             raise self._unavailable(exc) from None
         finally:
             db.close()
         return len(new)
+
+
+def _row(owner: str, record: RunRecord) -> tuple:
+    data = asdict(record)
+    curves = data.pop("curves")
+    return record.id, owner, record.started, json.dumps(data), json.dumps(curves)
+
+
+def _record(text: str, curves: str) -> RunRecord:
+    return RunRecord.from_dict({**json.loads(text), "curves": json.loads(curves)})
+
+
+def _sorted(records: list[RunRecord]) -> list[RunRecord]:
+    return sorted(records, key=lambda r: not r.pinned)  # (stable: newest first kept)
+
+
+def thin_curves(curves: dict, limit: int = MAX_CURVE_POINTS) -> dict:
+    """At most ``limit`` values per series: every k-th epoch, the last one always kept."""
+    length = max((len(v) for v in curves.values()), default=0)
+    if length <= limit:
+        return {k: list(v) for k, v in curves.items()}
+    stride = -(-length // limit)
+    keep = sorted({*range(0, length, stride), length - 1})
+    return {k: [v[i] for i in keep] for k, v in curves.items()}
 
 
 def parse_export(data: bytes | str) -> list[RunRecord]:

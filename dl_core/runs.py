@@ -21,7 +21,7 @@ from typing import Callable
 
 import numpy as np
 
-from dl_core.scheduler import Scheduler
+from dl_core.scheduler import FairShare, Scheduler
 
 IDLE_TIMEOUT_SECONDS = float(os.environ.get("DL_IDLE_TIMEOUT_SECONDS", "60"))
 
@@ -67,18 +67,25 @@ class BackgroundRun:
     count from the start of each epoch instead (a rate: at most one epoch per
     ``epoch_delay`` seconds). ``continues``: an ended run whose Trainer (model, optimizer,
     history) this run trains on instead of calling ``make_trainer``; its epochs and
-    learning-rate marks carry over.
+    learning-rate marks carry over. ``on_end(run)`` is called once when the run has ended
+    (in the thread that ended it, with no lock held; its errors are swallowed: the caller
+    reports them). ``share``: a :class:`~dl_core.scheduler.FairShare` the scheduler counts
+    this run's CPU time against (an experiment's runs share one).
     """
 
     def __init__(self, make_trainer: Callable, epochs: int, epoch_delay: float = 0.0,
                  paced: bool = False,
                  idle_timeout: float = IDLE_TIMEOUT_SECONDS,
-                 continues: "BackgroundRun | None" = None, scheduler: Scheduler | None = None):
+                 continues: "BackgroundRun | None" = None, scheduler: Scheduler | None = None,
+                 on_end: Callable | None = None, share: FairShare | None = None):
         if continues is not None and (continues.trainer is None or continues.is_alive()):
             raise ValueError("only an ended run that built its model can be continued")
         self._make_trainer = make_trainer
         self._continues = continues
         self._scheduler = scheduler
+        self._on_end = on_end
+        self._reported = threading.Event()  # on_end has returned (or there was none)
+        self.share = share
         self.epochs = epochs
         self.epoch_delay = epoch_delay
         self.paced = paced
@@ -241,9 +248,37 @@ class BackgroundRun:
             shared = 0.0
             if self.trainer is not None:
                 shared, self.trainer.compile_seconds = self.trainer.compile_seconds, 0.0
-            self.cpu_seconds += max(time.perf_counter() - start - shared, 0.0)
+            spent = max(time.perf_counter() - start - shared, 0.0)
+            self.cpu_seconds += spent
+            if self.share is not None:
+                self.share.charge(spent)
         with self._cond:
-            return self._ended is not None
+            ended = self._ended is not None
+        if ended:
+            self.report_end()
+        return ended
+
+    def report_end(self) -> None:
+        """Call ``on_end`` once, after the run has ended (no lock held)."""
+        with self._cond:
+            callback, self._on_end = (self._on_end, None) if self._ended else (None,
+                                                                               self._on_end)
+        if callback is not None:
+            try:
+                callback(self)
+            except Exception:  # noqa: BLE001 - the callback reports its own failures
+                pass
+        with self._cond:
+            if self._ended is not None:
+                self._reported.set()
+
+    def wait_reported(self, timeout: float) -> bool:
+        """For an ended run: wait until ``on_end`` has returned (True if it has). A run
+        that has not ended returns False at once."""
+        with self._cond:
+            if self._ended is None:
+                return False
+        return self._reported.wait(timeout)
 
     def _build(self) -> None:
         if self._continues is not None:

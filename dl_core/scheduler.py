@@ -26,12 +26,38 @@ TRAINING_WORKERS = int(os.environ.get("DL_TRAINING_WORKERS", str(os.cpu_count() 
 MAX_ACTIVE_RUNS = int(os.environ.get("DL_MAX_ACTIVE_RUNS", "32"))
 
 
+class FairShare:
+    """Runs that count as ONE user for the scheduler's fairness: an experiment's runs
+    together get the share of CPU one person's run gets, however many of them there are
+    (when nobody else trains, they use every worker). ``cpu_seconds`` is their total."""
+
+    def __init__(self):
+        self.cpu_seconds = 0.0
+        self.leveled = False
+        self._lock = threading.Lock()
+
+    def charge(self, seconds: float) -> None:
+        with self._lock:
+            self.cpu_seconds += seconds
+
+
+def _served(run: BackgroundRun) -> tuple[float, float]:
+    """The scheduler's order: its share's CPU time, then its own."""
+    return _share(run).cpu_seconds, run.cpu_seconds
+
+
+def _share(run: BackgroundRun):
+    """What a run's CPU time is counted against: its FairShare, or the run itself."""
+    return run.share or run
+
+
 class Scheduler:
     """Runs the turns of admitted runs on ``workers`` threads; queues past ``max_active``.
 
     The next turn goes to the ready run with the least ``cpu_seconds`` (a run admitted late
     starts level with the least-served one), so every run gets an equal share of the CPU
-    whatever its size. Threads are started lazily, never more than ``workers``.
+    whatever its size. Runs of one :class:`FairShare` count as one: their total is
+    compared, and among them the least-served run goes first. Threads are started lazily, never more than ``workers``.
     """
 
     def __init__(self, workers: int = TRAINING_WORKERS, max_active: int = MAX_ACTIVE_RUNS):
@@ -41,6 +67,7 @@ class Scheduler:
         self._queue: deque[BackgroundRun] = deque()
         self._busy: set[BackgroundRun] = set()
         self._threads: list[threading.Thread] = []
+        self._unreported: list[BackgroundRun] = []  # ended in the queue; on_end not called
 
     def submit(self, run: BackgroundRun) -> None:
         with self._cond:
@@ -52,6 +79,14 @@ class Scheduler:
                 self._threads.append(thread)
                 thread.start()
             self._cond.notify_all()
+        self._report_ended()
+
+    def _report_ended(self) -> None:
+        """Runs that ended in the queue get their ``on_end`` call, outside the lock."""
+        with self._cond:
+            ended, self._unreported = self._unreported, []
+        for run in ended:
+            run.report_end()
 
     def wake(self) -> None:
         with self._cond:
@@ -90,6 +125,7 @@ class Scheduler:
         while self._queue and len(self._active) < self.max_active:
             run = self._queue.popleft()
             if run.end_unstarted():
+                self._unreported.append(run)
                 continue
             run.admit()
             self._active.append(run)
@@ -97,6 +133,7 @@ class Scheduler:
     def _purge_queue_locked(self) -> None:
         for run in [r for r in self._queue if r.end_unstarted()]:
             self._queue.remove(run)
+            self._unreported.append(run)
 
     def _pick_locked(self) -> tuple[BackgroundRun | None, float]:
         """The ready run with the least CPU time, or (None, seconds to wait)."""
@@ -107,28 +144,45 @@ class Scheduler:
             due = run.wants_turn(now)
             if due is None:
                 continue
-            if due <= 0 and (best is None or run.cpu_seconds < best.cpu_seconds):
+            if due <= 0 and (best is None or _served(run) < _served(best)):
                 best = run
             elif due > 0:
                 wait = min(wait, due)
         return best, wait
 
+    def _level_locked(self, run: BackgroundRun) -> None:
+        """A newcomer starts level with the least served (a share with the least served
+        share; a run of a share with the least served run of it)."""
+        share = _share(run)
+        if not share.leveled:
+            others = {id(s): s.cpu_seconds for s in map(_share, self._active) if s.leveled}
+            share.cpu_seconds, share.leveled = min(others.values(), default=0.0), True
+        if share is not run and not run.leveled:
+            mates = [r.cpu_seconds for r in self._active if r.share is share and r.leveled]
+            run.cpu_seconds, run.leveled = min(mates, default=0.0), True
+
     def _work(self) -> None:
         while True:
-            with self._cond:
-                self._purge_queue_locked()
-                run, wait = self._pick_locked()
-                if run is None:
+            run = self._next_turn()
+            if run is not None:
+                ended = run.turn()
+                with self._cond:
+                    self._busy.discard(run)
+                    if ended:
+                        self._active.remove(run)
+                        self._admit_locked()
+                    self._cond.notify_all()
+            self._report_ended()
+
+    def _next_turn(self) -> BackgroundRun | None:
+        """The run to give a turn to now (marked busy), or None after a short wait."""
+        with self._cond:
+            self._purge_queue_locked()
+            run, wait = self._pick_locked()
+            if run is None:
+                if not self._unreported:
                     self._cond.wait(timeout=max(wait, 0.002))
-                    continue
-                self._busy.add(run)
-                if not run.leveled:  # a newcomer starts level with the least served
-                    others = [r.cpu_seconds for r in self._active if r.leveled]
-                    run.cpu_seconds, run.leveled = min(others, default=0.0), True
-            ended = run.turn()
-            with self._cond:
-                self._busy.discard(run)
-                if ended:
-                    self._active.remove(run)
-                    self._admit_locked()
-                self._cond.notify_all()
+                return None
+            self._busy.add(run)
+            self._level_locked(run)
+            return run

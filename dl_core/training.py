@@ -187,17 +187,19 @@ class Trainer:
         optimizer = make_optimizer(self.config.training)
         optimizer.build(model.trainable_variables)
         return CompiledEpoch(model, optimizer, self.config.training.batch_size, _train_epoch,
-                             _evaluate)
+                             _evaluate, any_length=True)
 
 
 def _shape_key(config: Config, tensors) -> tuple:
     """What the traced epoch depends on: the layers (not how their weights start), the
-    optimizer and the options it bakes into the graph, the batch size, the data shapes."""
+    optimizer and the options it bakes into the graph, the batch size, the shape of one
+    example (the graphs take any number of them: a smaller training set, as in the
+    data-efficiency experiment, or another validation fraction trace nothing new)."""
     t = config.training
     options = (t.momentum, t.nesterov) if t.optimizer == "sgd" else \
         (t.momentum,) if t.optimizer == "rmsprop" else ()
     model = dataclasses.replace(config.model, initializer="glorot_uniform")
-    return (model, t.optimizer, options, t.batch_size, *(tuple(x.shape) for x in tensors))
+    return (model, t.optimizer, options, t.batch_size, *(tuple(x.shape[1:]) for x in tensors))
 
 
 def _total_loss(compiled: CompiledEpoch, y, probs):

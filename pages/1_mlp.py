@@ -7,7 +7,8 @@ from ui.streamlit_fixes import ensure_app_navigation
 ensure_app_navigation()
 
 from ui.inspect_ui import export, inspection  # noqa: E402
-from ui.live import training_section  # noqa: E402
+from ui.history_ui import history_panel  # noqa: E402
+from ui.live import page_state, training_section  # noqa: E402
 
 PAGE = "mlp"
 
@@ -19,3 +20,4 @@ config = training_section(PAGE, "mlp")
 if config is not None:
     inspection(PAGE, config)
     export(PAGE, config)
+history_panel(PAGE, page_state(PAGE).shown)

@@ -8,6 +8,7 @@ ensure_app_navigation()
 
 from ui import cnn_ui  # noqa: E402
 from ui.cache import digits_split  # noqa: E402
+from ui.history_ui import history_panel  # noqa: E402
 from ui.inspect_ui import export, inspection  # noqa: E402
 from ui.live import page_state, panel_interval, polling_fragment, training_section  # noqa: E402
 
@@ -19,6 +20,7 @@ st.caption("A convolutional network slides small kernels over the 8x8 image. Tra
 
 config = training_section(PAGE, "cnn")
 if config is None:
+    history_panel(PAGE, page_state(PAGE).shown)
     st.stop()
 
 st.subheader("Inside the network", divider="gray")
@@ -73,3 +75,4 @@ def _inside():
 _inside()
 inspection(PAGE, config)
 export(PAGE, config)
+history_panel(PAGE, shown)

@@ -8,6 +8,7 @@ ensure_app_navigation()
 
 from ui import playground_ui as ui  # noqa: E402
 from ui import playground_view as view  # noqa: E402
+from ui.history_ui import history_panel  # noqa: E402
 
 st.title("Decision boundaries in 2D")
 st.caption("A small Keras network learns to separate coloured points on a plane. Pick the "
@@ -24,8 +25,10 @@ with top:
     ui.buttons(spec)
     ui.banner(spec)
 if spec is None:
+    history_panel("playground", ui.state().shown)
     st.stop()
 
 view.live_view(spec, view_options)
 view.points_editor(spec)
 view.export(spec)
+history_panel("playground", ui.state().shown)

@@ -1,11 +1,16 @@
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The run history of the tests' pages and servers (never the user's own): one fresh file
+# per test session; tests that need an empty one point DL_HISTORY_PATH elsewhere.
+os.environ["DL_HISTORY_PATH"] = os.path.join(tempfile.mkdtemp(prefix="dl-history-"),
+                                             "runs.sqlite3")
 
 import pytest  # noqa: E402
 

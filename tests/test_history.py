@@ -1,4 +1,4 @@
-"""The run history store (issue 11, under way): SQLite, per owner, transactional; a
+"""The run history store (issue 11): SQLite, per owner, transactional; a
 damaged or locked file gives a clear message; JSON export and import, all or nothing."""
 
 import json
@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dl_core.history import HistoryUnavailable, RunRecord, RunStore, parse_export
+from dl_core.history import (HistoryUnavailable, RunRecord, RunStore, parse_export,
+                              thin_curves)
 
 
 def record(**changes) -> RunRecord:
@@ -33,7 +34,9 @@ def test_runs_are_kept_per_owner_and_survive_a_restart(tmp_path):
     again = RunStore(path)  # a new process opening the same file
     runs = again.runs("alice")
     assert [r.id for r in runs] == [first.id, second.id]  # pinned first
-    assert runs[0].name == "baseline" and runs[0].pinned and runs[0].curves == first.curves
+    assert runs[0].name == "baseline" and runs[0].pinned and runs[0].curves == {}  # a list
+    assert again.get("alice", [first.id])[0].curves == first.curves  # curves on demand
+    assert again.runs("alice", curves=True)[0].curves == first.curves
     assert not again.delete("bob", first.id) and again.delete("alice", first.id)
     assert [r.id for r in again.runs("alice")] == [second.id]
     assert len(again.runs("bob")) == 1
@@ -127,3 +130,36 @@ def test_any_file_imports_or_gives_a_clear_message(data):
         parse_export(data)
     except ValueError as exc:
         assert str(exc)
+
+
+def test_save_replaces_a_run_trained_further_and_keeps_its_name_and_pin(tmp_path):
+    store = RunStore(tmp_path / "runs.sqlite3")
+    first = store.save("alice", record(epochs=2))
+    store.rename("alice", first.id, "mine")
+    store.pin("alice", first.id)
+    longer = record(id=first.id, epochs=3, curves={"loss": [1.2, 0.6, 0.4]})
+    kept = store.save("alice", longer)
+    assert kept.name == "mine" and kept.pinned
+    [stored] = store.get("alice", [first.id, "unknown"])
+    assert stored.epochs == 3 and stored.curves == {"loss": [1.2, 0.6, 0.4]}
+    assert stored.name == "mine" and len(store.runs("alice")) == 1
+
+
+def test_prune_deletes_old_unpinned_runs_of_sessions_only(tmp_path):
+    store = RunStore(tmp_path / "runs.sqlite3")
+    old = store.add("session:a", record(started=10.0))
+    pinned = store.add("session:a", record(started=10.0, pinned=True))
+    new = store.add("session:a", record(started=100.0))
+    local = store.add("local", record(started=10.0))
+    assert store.prune("session:", older_than=50.0) == 1
+    assert {r.id for r in store.runs("session:a")} == {pinned.id, new.id}
+    assert [r.id for r in store.runs("local")] == [local.id]
+    assert old.id not in {r.id for r in store.runs("session:a")}
+
+
+def test_thin_curves_keeps_the_first_and_last_epoch_within_the_limit():
+    curves = {"epoch": list(range(1, 2502)), "loss": [1 / e for e in range(1, 2502)]}
+    thin = thin_curves(curves, limit=1000)
+    assert len(thin["epoch"]) <= 1000 and thin["epoch"][0] == 1 and thin["epoch"][-1] == 2501
+    assert all(thin["loss"][i] == 1 / e for i, e in enumerate(thin["epoch"]))
+    assert thin_curves({"loss": [1, 2]}) == {"loss": [1, 2]}

@@ -248,17 +248,49 @@ def _start(spec: PlaygroundSpec, paused: bool) -> ShownRun:
         shown.run.stop()
         shown.run.join(2.0)
     done = len(snap.history) if continues is not None else 0
-    run = BackgroundRun(lambda: _make_trainer(spec), epochs=done + MAX_EPOCHS,
-                        epoch_delay=1 / spec.speed, paced=True,
-                        continues=continues.run if continues else None)
-    if continues is not None:
-        run.set_learning_rate(spec.learning_rate)
-    run.start(paused=paused)
     if continues is None:
         page.runs_started += 1
-    page.shown = ShownRun(continues.number if continues else page.runs_started, run, spec)
+    number = continues.number if continues else page.runs_started
+    shown_now: list[ShownRun] = []  # (the recorder reads the spec as it is at the run's end)
+    run = BackgroundRun(lambda: _make_trainer(spec), epochs=done + MAX_EPOCHS,
+                        epoch_delay=1 / spec.speed, paced=True,
+                        continues=continues.run if continues else None,
+                        on_end=_recorder(number, shown_now))
+    if continues is not None:
+        run.set_learning_rate(spec.learning_rate)
+    shown_now.append(ShownRun(number, run, spec) if continues is None else
+                     ShownRun(number, run, spec, continues.record_id, continues.started))
+    run.start(paused=paused)
+    page.shown = shown_now[0]
     page.notice = None
     return page.shown
+
+
+def summary(spec: PlaygroundSpec) -> str:
+    """One line: the data, the features, the layers, the rate."""
+    layers = "-".join(map(str, spec.hidden)) or "no hidden layer"
+    acts = "/".join(sorted(set(spec.activations)))
+    return (f"{spec.dataset} · {','.join(spec.features)} · {layers} {acts} · "
+            f"lr {spec.learning_rate:g} · batch {spec.batch_size} · seed {spec.seed}").replace(
+                "  ", " ")
+
+
+def _recorder(number: int, shown: list):
+    """The history's on_end callback of a 2D run (its record: dl_core.recording)."""
+    from dl_core.playground_settings import to_query_params
+    from ui.history_ui import recorder
+
+    def make_record(run: BackgroundRun):
+        snap = run.snapshot()
+        if not snap.history or not shown:
+            return None
+        from dl_core.recording import playground_record
+
+        own = shown[0]
+        return playground_record(to_query_params(own.config), summary(own.config), snap,
+                                 run.trainer, own.record_id, own.started,
+                                 name=f"2D run {number}")
+    return recorder(make_record)
 
 
 def on_play(spec: PlaygroundSpec | None) -> None:

@@ -9,7 +9,9 @@ session); nothing here is shared between sessions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+import uuid
+from dataclasses import dataclass, field
 
 import streamlit as st
 
@@ -31,6 +33,8 @@ class ShownRun:
     number: int
     run: BackgroundRun
     config: Config
+    record_id: str = field(default_factory=lambda: uuid.uuid4().hex)  # its history entry
+    started: float = field(default_factory=time.time)  # Unix time of its first epoch
 
     def snapshot(self) -> RunSnapshot:
         return self.run.snapshot()
@@ -82,18 +86,40 @@ def _start(page: str, config: Config, paused: bool, continues: ShownRun | None =
     if continues is not None:  # at least one more epoch than it has
         continues.run.join(2.0)  # its status is final; its thread is leaving
         epochs = max(epochs, len(continues.snapshot().history) + 1)
-    run = BackgroundRun(lambda: _make_trainer(config), epochs=epochs,
-                        epoch_delay=t.epoch_delay_ms / 1000,
-                        continues=continues.run if continues else None)
-    if continues is not None:  # the run applies it only if it differs from the model's
-        run.set_learning_rate(t.learning_rate)
-    run.start(paused=paused)  # it may wait in the server's queue; the page says so
     if continues is None:
         state.runs_started += 1
     number = continues.number if continues else state.runs_started
-    state.shown = ShownRun(number, run, config)
+    shown: list[ShownRun] = []  # (the recorder reads the run's config as it is at its end)
+    run = BackgroundRun(lambda: _make_trainer(config), epochs=epochs,
+                        epoch_delay=t.epoch_delay_ms / 1000,
+                        continues=continues.run if continues else None,
+                        on_end=_recorder(page, number, shown))
+    if continues is not None:  # the run applies it only if it differs from the model's
+        run.set_learning_rate(t.learning_rate)
+    shown.append(ShownRun(number, run, config) if continues is None else
+                 ShownRun(number, run, config, continues.record_id, continues.started))
+    run.start(paused=paused)  # it may wait in the server's queue; the page says so
+    state.shown = shown[0]
     state.notice = None
     return state.shown
+
+
+def _recorder(page: str, number: int, shown: list):
+    """The history's on_end callback of a digits run (its record: dl_core.recording)."""
+    from dl_core.config import describe, to_query_params
+    from ui.history_ui import PAGE_TITLES, recorder
+
+    def make_record(run: BackgroundRun):
+        snap = run.snapshot()
+        if not snap.history or not shown:
+            return None
+        from dl_core.recording import digits_record
+
+        own = shown[0]
+        return digits_record(page, to_query_params(own.config), describe(own.config), snap,
+                             run.trainer, own.record_id, own.started,
+                             name=f"{PAGE_TITLES[page]} run {number}")
+    return recorder(make_record)
 
 
 def on_train(page: str, config: Config) -> None:

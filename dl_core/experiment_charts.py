@@ -1,0 +1,189 @@
+"""Charts of the experiments: Vega-Lite specs that update in place, and one Plotly figure.
+
+No Streamlit here. As in dl_core/live_charts.py, each live spec stays the same while its
+experiment runs (fixed axes, fixed colour domains) and everything that grows is in its
+``datasets`` (plain columns; the page encodes them as Arrow), so the browser swaps the
+data without redrawing the chart. ``*_data`` functions turn an experiment's snapshot into
+those columns.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from dl_core.compare import COLOURS
+from dl_core.experiments import summarize
+
+FONT = {"labelFontSize": 12, "titleFontSize": 12}
+
+
+def _base(title: str, data: str) -> dict:
+    return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+            "title": {"text": title, "anchor": "start", "fontSize": 14},
+            "data": {"name": data}, "config": {"axis": FONT, "legend": FONT},
+            "datasets": {}}
+
+
+def _colour(field: str, domain: list[str], title: str | None = None) -> dict:
+    return {"field": field, "type": "nominal", "title": title,
+            "scale": {"domain": list(domain), "range": COLOURS[:len(domain)]},
+            "legend": {"orient": "bottom", "columns": 4, "labelLimit": 160}}
+
+
+# ------------------------------------------------------------------ optimizer race
+RACE_METRICS = {  # metric -> (title, field, scale, format)
+    "loss": ("Training loss (log scale)", "loss", {"type": "log"}, ""),
+    "val_accuracy": ("Validation accuracy", "val_accuracy", {"domain": [0, 1]}, ".0%"),
+}
+
+
+def race_spec(metric: str, labels: list[str], epochs: int) -> dict:
+    title, _, scale, axis_format = RACE_METRICS[metric]
+    spec = _base(title, "race")
+    spec.update({
+        "mark": {"type": "line", "point": {"size": 18}, "strokeWidth": 2},
+        "encoding": {
+            "x": {"field": "epoch", "type": "quantitative", "title": "epoch",
+                  "scale": {"domain": [1, epochs]}, "axis": {"tickMinStep": 1}},
+            "y": {"field": "value", "type": "quantitative", "title": None,
+                  "scale": {**scale, "zero": False}, "axis": {"format": axis_format}},
+            "color": _colour("optimizer", labels),
+            "tooltip": [{"field": "optimizer"}, {"field": "epoch"},
+                        {"field": "value", "format": axis_format or ".4g"}]}})
+    return spec
+
+
+def race_data(snap, metric: str) -> dict[str, list]:
+    field = RACE_METRICS[metric][1]
+    rows = [(job.key[0], stats.epoch, getattr(stats, field))
+            for job in snap.jobs for stats in job.history]
+    return {"optimizer": [r[0] for r in rows], "epoch": [r[1] for r in rows],
+            "value": [float(r[2]) for r in rows]}
+
+
+# ------------------------------------------------------------------ data efficiency
+def efficiency_spec(models: list[str], max_images: int) -> dict:
+    """Test accuracy against training images (log axis): the mean over seeds with a
+    line, the lowest to highest seed as an error bar."""
+    spec = _base("Test accuracy against the number of training images", "points")
+    x = {"field": "images", "type": "quantitative", "title": "training images (log scale)",
+         "scale": {"type": "log", "domain": [10, max_images * 1.1]}}
+    colour = _colour("model", models)
+    tooltip = [{"field": "model"}, {"field": "images"},
+               {"field": "mean", "format": ".1%", "title": "mean test accuracy"},
+               {"field": "low", "format": ".1%"}, {"field": "high", "format": ".1%"},
+               {"field": "seeds"}]
+    spec["layer"] = [
+        {"mark": {"type": "line", "strokeWidth": 2},
+         "encoding": {"x": x, "y": {"field": "mean", "type": "quantitative",
+                                    "title": "test accuracy", "axis": {"format": ".0%"},
+                                    "scale": {"zero": False}},
+                      "color": colour}},
+        {"mark": {"type": "point", "filled": True, "size": 50},
+         "encoding": {"x": x, "y": {"field": "mean", "type": "quantitative"}, "color": colour,
+                      "tooltip": tooltip}},
+        {"mark": {"type": "rule", "strokeWidth": 2},
+         "encoding": {"x": x, "y": {"field": "low", "type": "quantitative"},
+                      "y2": {"field": "high"}, "color": colour, "tooltip": tooltip}}]
+    return spec
+
+
+def efficiency_data(snap) -> dict[str, list]:
+    """One row per (model, training-set size) with at least one seed measured."""
+    images = {key[:-1]: result["train_images"] for key, result in snap.results().items()}
+    rows = sorted(summarize(snap.results(), "test_accuracy").items(),
+                  key=lambda item: (item[0][0], item[0][1]))
+    return {"model": [p[0] for p, _ in rows], "images": [images[p] for p, _ in rows],
+            "mean": [s.mean for _, s in rows], "low": [s.low for _, s in rows],
+            "high": [s.high for _, s in rows], "seeds": [s.count for _, s in rows]}
+
+
+# ------------------------------------------------------------------ generalization
+GENERALIZATION_AXES = {  # axis -> (title, x title)
+    "width": ("As the hidden layer grows", "hidden units"),
+    "dropout": ("As dropout grows (256 units)", "dropout rate"),
+    "l2": ("As the L2 penalty grows (256 units)", "L2 weight"),
+}
+SERIES = ["training", "validation"]
+
+
+def generalization_spec(axis: str, values: list) -> dict:
+    """Training and validation accuracy (means over seeds, lowest to highest as bars)
+    against one setting, the gap between them shaded."""
+    title, x_title = GENERALIZATION_AXES[axis]
+    spec = _base(title, "points")
+    order = [f"{v:g}" for v in values]
+    x = {"field": "x", "type": "ordinal", "title": x_title, "sort": order,
+         "scale": {"domain": order}, "axis": {"labelAngle": 0}}
+    y = {"field": "mean", "type": "quantitative", "title": "accuracy",
+         "axis": {"format": ".0%"}, "scale": {"zero": False}}
+    colour = _colour("series", SERIES)
+    tooltip = [{"field": "series"}, {"field": "x", "title": x_title},
+               {"field": "mean", "format": ".1%"}, {"field": "low", "format": ".1%"},
+               {"field": "high", "format": ".1%"}, {"field": "seeds"}]
+    spec["layer"] = [
+        {"data": {"name": "gap"}, "mark": {"type": "area", "opacity": 0.15,
+                                           "color": "#d62728"},
+         "encoding": {"x": x, "y": {"field": "validation", "type": "quantitative"},
+                      "y2": {"field": "training"},
+                      "tooltip": [{"field": "x", "title": x_title},
+                                  {"field": "gap", "format": ".1%",
+                                   "title": "gap (training - validation)"}]}},
+        {"mark": {"type": "line", "point": {"filled": True, "size": 50}, "strokeWidth": 2},
+         "encoding": {"x": x, "y": y, "color": colour, "tooltip": tooltip}},
+        {"mark": {"type": "rule", "strokeWidth": 2},
+         "encoding": {"x": x, "y": {"field": "low", "type": "quantitative"},
+                      "y2": {"field": "high"}, "color": colour}}]
+    return spec
+
+
+def generalization_data(snap, axis: str) -> dict[str, dict[str, list]]:
+    """The "points" (one row per series and value) and "gap" (one row per value) data."""
+    results = {k: v for k, v in snap.results().items() if k[0] == axis}
+    train = summarize(results, "train_accuracy")
+    val = summarize(results, "val_accuracy")
+    points = {"x": [], "series": [], "mean": [], "low": [], "high": [], "seeds": []}
+    for series, summary in (("training", train), ("validation", val)):
+        for key in sorted(summary, key=lambda k: k[1]):
+            s = summary[key]
+            for name, value in (("x", f"{key[1]:g}"), ("series", series), ("mean", s.mean),
+                                ("low", s.low), ("high", s.high), ("seeds", s.count)):
+                points[name].append(value)
+    keys = sorted(set(train) & set(val), key=lambda k: k[1])
+    gap = {"x": [f"{k[1]:g}" for k in keys], "training": [train[k].mean for k in keys],
+           "validation": [val[k].mean for k in keys],
+           "gap": [train[k].mean - val[k].mean for k in keys]}
+    return {"points": points, "gap": gap}
+
+
+# ------------------------------------------------------------------ compute cost
+def cost_figure(records, names: list[str]) -> go.Figure:
+    """Validation accuracy against trainable parameters and against ms per epoch, one
+    point per kept run, a colour per page (log x axes)."""
+    figure = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
+                           subplot_titles=("against trainable parameters",
+                                           "against ms per epoch"))
+    pages = sorted({r.page for r in records})
+    titles = {"mlp": "MLP page", "cnn": "CNN page", "playground": "2D page (test points)"}
+    for i, page in enumerate(pages):
+        mine = [(r, n) for r, n in zip(records, names)
+                if r.page == page and r.metrics.get("val_accuracy") is not None]
+        if not mine:
+            continue
+        hover = [f"{n}<br>{r.summary}<br>{r.parameters:,} parameters · "
+                 f"{r.flops_per_example:,} FLOPs/example<br>{r.ms_per_epoch:.1f} ms/epoch · "
+                 f"validation accuracy {r.metrics['val_accuracy']:.1%}" for r, n in mine]
+        for col, x in ((1, [r.parameters for r, _ in mine]),
+                       (2, [r.ms_per_epoch for r, _ in mine])):
+            figure.add_trace(go.Scatter(
+                x=x, y=[r.metrics["val_accuracy"] for r, _ in mine], mode="markers",
+                name=titles.get(page, page), legendgroup=page, showlegend=col == 1,
+                marker={"color": COLOURS[i % len(COLOURS)], "size": 10, "opacity": 0.8},
+                text=hover, hovertemplate="%{text}<extra></extra>"), row=1, col=col)
+    figure.update_xaxes(type="log", row=1, col=1, title="trainable parameters")
+    figure.update_xaxes(type="log", row=1, col=2, title="ms per epoch (median)")
+    figure.update_yaxes(title="validation accuracy", tickformat=".0%", row=1, col=1)
+    figure.update_layout(height=420, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                         legend={"orientation": "h", "y": -0.25, "x": 0})
+    return figure

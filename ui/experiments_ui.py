@@ -1,0 +1,234 @@
+"""The Experiments page: four one-click experiments, live, in the background, cancellable.
+
+Each session runs at most one experiment at a time (a new one stops the other); the
+finished ones stay on screen until run again. The experiments are dl_core.experiments
+objects in ``st.session_state``; a polling fragment draws their charts, whose specs stay
+the same while the data grows (no blinking).
+
+Server cost per user, while an experiment runs: one fair share of the training workers
+(the CPU one person's run gets when others train; every worker when nobody does), at most
+8 runs admitted at once for the race and 2 for the sweeps, each run's Trainer (~4-6 MB)
+freed when it ends; no thread of its own. The page's refresh: ~2-5 ms every polling
+interval.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pyarrow as pa
+import streamlit as st
+
+from dl_core import experiment_charts as charts
+from dl_core import experiments as ex
+from ui.live import arrow_bytes, live_interval, polling_fragment
+from ui.polling import LOAD
+
+KEY = "experiments"
+KINDS = {  # kind -> (label, icon)
+    "race": ("Optimizer race", ":material/sprint:"),
+    "efficiency": ("Data efficiency", ":material/stacked_line_chart:"),
+    "generalization": ("Generalization", ":material/compare:"),
+    "cost": ("Compute cost", ":material/speed:"),
+}
+CHART_HEIGHT = 320
+ABOUT = {
+    "race": (
+        "The default MLP (64-64-32 ReLU) trained for 30 epochs from **the same initial "
+        "weights and the same batches**, once with each of eight optimizers, all at once: "
+        "ConvNetJS's trainer comparison, on our digits. Each optimizer runs at a learning "
+        "rate it is usually run with (SGD family 0.01, momentum 0.9; Adagrad 0.01; Adadelta "
+        "1.0; RMSprop, Adam, Nadam 0.001).", "8 runs × 30 epochs, about 2-5 s"),
+    "efficiency": (
+        "Test accuracy against the size of the training set, from 2 % (29 images) to all "
+        "1,437, for scikit-learn's logistic regression, the default MLP and the default "
+        "CNN. Every point is the mean of 3 seeds (each draws its own stratified subset and "
+        "initial weights); the bar spans the lowest to the highest. Each network gets about "
+        "600 gradient steps (20 to 150 epochs). The FAQ asks when deep learning beats "
+        "classic machine learning: here is the answer on these images.",
+        "54 runs, about 25 s"),
+    "generalization": (
+        "Training against validation accuracy of a one-hidden-layer MLP trained 60 epochs "
+        "on a quarter of the training images (359), where overfitting shows: as its width "
+        "grows, then at 256 units as dropout or the L2 penalty grows. The shaded band is "
+        "the gap between what it learnt by heart and what carries over. Means of 3 seeds.",
+        "54 runs, about 30 s"),
+}
+
+
+def _experiments() -> dict:
+    return st.session_state.setdefault(f"{KEY}:runs", {})
+
+
+def _jobs(kind: str) -> tuple[list, int]:
+    """(jobs, how many train at once)."""
+    if kind == "race":
+        return ex.optimizer_race(), len(ex.RACE)
+    if kind == "efficiency":
+        return ex.data_efficiency(), 2
+    return ex.generalization(), 2
+
+
+def on_run(kind: str) -> None:
+    """Start ``kind`` (stopping this session's other experiment, if one runs)."""
+    runs = _experiments()
+    for other, experiment in runs.items():
+        if experiment.snapshot().active:
+            experiment.stop("stopped: another experiment was started")
+            if other != kind:
+                st.session_state[f"{KEY}:notice"] = (
+                    f"{KINDS[other][0]} was stopped to run {KINDS[kind][0].lower()} (one "
+                    "experiment at a time); its finished points are kept.")
+    jobs, parallel = _jobs(kind)
+    runs[kind] = ex.Experiment(jobs, parallel=parallel).start()
+
+
+def on_stop(kind: str) -> None:
+    experiment = _experiments().get(kind)
+    if experiment is not None:
+        experiment.stop("stopped with the Stop button")
+
+
+def controls(kind: str) -> None:
+    about, cost = ABOUT[kind]
+    st.markdown(about)
+    experiment = _experiments().get(kind)
+    active = bool(experiment and experiment.snapshot().active)
+    row = st.container(horizontal=True, gap="small", vertical_alignment="center")
+    row.button(f"Run the {KINDS[kind][0].lower()}", type="primary",
+               icon=":material/play_arrow:", key=f"{KEY}:run:{kind}", on_click=on_run,
+               args=(kind,), disabled=active,
+               help="Trains in the background on the server's shared workers; the points "
+                    "appear as they finish.")
+    row.button("Stop", icon=":material/stop:", key=f"{KEY}:stop:{kind}", disabled=not active,
+               on_click=on_stop, args=(kind,), help="Ends it now; what is done stays.")
+    row.caption(f"{cost} on a 2-core server alone")
+    notice = st.session_state.pop(f"{KEY}:notice", None)
+    if notice:
+        st.info(notice, icon=":material/info:")
+
+
+def progress_line(snap: ex.ExperimentSnapshot) -> str:
+    total = len(snap.jobs)
+    training = sum(j.status in ("running", "starting") for j in snap.jobs)
+    failed = [j for j in snap.jobs if j.status in ("diverged", "failed")]
+    text = (f"**{snap.done}** of {total} runs done · {snap.elapsed_seconds:.1f} s")
+    if snap.active:
+        text = f":material/play_arrow: running · {text} · {training} training now"
+    elif snap.reason:
+        text = f":material/stop_circle: {snap.reason} · {text}"
+    else:
+        text = f":material/check_circle: finished · {text}"
+    if failed:
+        text += f" · {len(failed)} diverged or failed ({failed[0].message})"
+    return text
+
+
+def _chart(spec: dict, data: dict, alt: str, key: str) -> None:
+    spec = dict(spec)
+    spec["datasets"] = {name: arrow_bytes(pa.table(columns)) for name, columns in data.items()}
+    st.vega_lite_chart(spec, width="stretch", height=CHART_HEIGHT, alt=alt, key=key)
+
+
+def _race_charts(snap) -> None:
+    labels = [label for label, _ in ex.RACE]
+    epochs = max((len(j.history) for j in snap.jobs), default=0)
+    for column, metric in zip(st.columns(2), charts.RACE_METRICS):
+        with column:
+            _chart(charts.race_spec(metric, labels, 30), {"race": charts.race_data(snap, metric)},
+                   f"{metric} per epoch for {len(labels)} optimizers, up to epoch {epochs}",
+                   f"{KEY}:race:{metric}")
+    finals = {j.key[0]: j.history[-1] for j in snap.jobs if j.history}
+    if finals and not snap.active:
+        best = max(finals, key=lambda k: finals[k].val_accuracy)
+        st.caption(f"After {max(s.epoch for s in finals.values())} epochs, **{best}** has "
+                   f"the best validation accuracy ({finals[best].val_accuracy:.1%}); SGD "
+                   f"without momentum is at {finals['SGD'].val_accuracy:.1%}." if "SGD" in
+                   finals else f"Best: {best}.")
+
+
+def _efficiency_charts(snap) -> None:
+    data = charts.efficiency_data(snap)
+    _chart(charts.efficiency_spec(list(ex.MODELS), 1437), {"points": data},
+           f"test accuracy against training images: {len(data['mean'])} points",
+           f"{KEY}:efficiency")
+    summary = ex.summarize(snap.results(), "test_accuracy")
+    full = {p[0]: s.mean for p, s in summary.items() if p[1] == 1.0 and s.count >= 3}
+    if len(full) == len(ex.MODELS):
+        ranked = sorted(full, key=full.get, reverse=True)
+        st.caption("With all 1,437 images: " + ", ".join(f"{m} {full[m]:.1%}" for m in ranked)
+                   + ". On 8×8 digits a linear model is a hard baseline to beat: deep "
+                     "learning's edge grows with larger images and more data than these.")
+
+
+def _generalization_charts(snap) -> None:
+    values = {"width": ex.WIDTHS, "dropout": ex.DROPOUTS, "l2": ex.L2S}
+    columns = st.columns(3)
+    for column, axis in zip(columns, charts.GENERALIZATION_AXES):
+        data = charts.generalization_data(snap, axis)
+        with column:
+            _chart(charts.generalization_spec(axis, list(values[axis])), data,
+                   f"training and validation accuracy by {axis}: {len(data['gap']['x'])} "
+                   "values measured", f"{KEY}:generalization:{axis}")
+
+
+DRAW = {"race": _race_charts, "efficiency": _efficiency_charts,
+        "generalization": _generalization_charts}
+
+
+def live(kind: str) -> None:
+    """Progress and charts; polls while the experiment runs, reruns the page at its end."""
+    experiment = _experiments().get(kind)
+    polling = bool(experiment and experiment.snapshot().active)
+    session = st.session_state.setdefault("session_id", "")
+
+    @polling_fragment(f"{KEY}:interval", live_interval, polling)
+    def _view():
+        cpu, wall = time.thread_time(), time.perf_counter()
+        if experiment is None:
+            st.caption("Not run yet in this session.")
+            snap = ex.ExperimentSnapshot((), False, 0.0, "")
+        else:
+            snap = experiment.snapshot()
+            if polling:
+                experiment.touch()
+                if not snap.active:
+                    st.rerun()
+            st.markdown(progress_line(snap))
+            st.progress(snap.done / max(len(snap.jobs), 1))
+        DRAW[kind](snap)
+        if polling:
+            LOAD.record(session, time.thread_time() - cpu, time.perf_counter() - wall)
+    _view()
+
+
+def compute_cost() -> None:
+    """Accuracy against size and time, one point per kept run (the history)."""
+    from ui.history_ui import label, owner, show_problems, store
+
+    st.markdown("Every run kept in your history is a point: its validation accuracy "
+                "against its trainable parameters and against its time per epoch. Bigger "
+                "is not always better; train a few networks of different sizes on the MLP "
+                "and CNN pages to fill it in.")
+    show_problems()
+    where = store()
+    records = where.runs(owner()) if where else []
+    points = [r for r in records if r.metrics.get("val_accuracy") is not None and r.parameters]
+    if not points:
+        st.info("No run is kept yet: train on the MLP, CNN or 2D page first.",
+                icon=":material/history:")
+        return
+    st.plotly_chart(charts.cost_figure(points, [label(r) for r in points]),
+                    key=f"{KEY}:cost", config={"displaylogo": False})
+    st.caption(f"{len(points)} runs. FLOPs per example count the forward pass (2 per "
+               "multiply-add, 1 per bias); training costs about three times that.")
+
+
+def page() -> None:
+    kind = st.radio("Experiment", list(KINDS), key=f"{KEY}:kind", horizontal=True,
+                    format_func=lambda k: KINDS[k][0], label_visibility="collapsed")
+    if kind == "cost":
+        compute_cost()
+        return
+    controls(kind)
+    live(kind)

@@ -1,0 +1,165 @@
+"""Run history on the pages: who owns the runs, the store, recording, and the panel.
+
+Whose runs a page lists (:func:`owner`): on one's own machine (the browser reaches the
+server at localhost, or ``DL_HISTORY_SCOPE=local``) every run is kept under "local" and
+survives a reload and a restart; on a shared server (``DL_HISTORY_SCOPE=session``, or a
+remote address) each browser session sees only its own. The file is
+``DL_HISTORY_PATH`` (default ``~/.local/share/dl-playground/runs.sqlite3``).
+
+Server cost: one record per ended run (~2 KB plus ~100 bytes per epoch, at most 1,000
+epochs kept), written in the worker thread that ended the run (a few ms); a shared
+server's session runs are deleted 7 days after they started unless pinned. No thread.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from datetime import datetime
+from urllib.parse import urlencode, urljoin
+
+import streamlit as st
+
+from dl_core.history import HistoryUnavailable, RunRecord, RunStore
+
+PAGE_TITLES = {"mlp": "MLP", "cnn": "CNN", "playground": "2D"}
+PAGE_PATHS = {"mlp": "pages/1_mlp.py", "cnn": "pages/2_cnn.py",
+              "playground": "pages/4_playground.py"}
+SESSION_RUNS_KEPT_SECONDS = 7 * 24 * 3600
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "::1")
+
+
+class Problems:
+    """History errors met in worker threads, for the page to show (thread-safe)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.last: str | None = None
+
+    def report(self, message: str | None) -> None:
+        with self._lock:
+            self.last = message
+
+
+def problems() -> Problems:
+    return st.session_state.setdefault("history:problems", Problems())
+
+
+def owner() -> str:
+    """"local" on one's own machine, else this browser session's own key."""
+    scope = os.environ.get("DL_HISTORY_SCOPE", "auto")
+    if scope == "auto":
+        host = (st.context.headers.get("Host") or "localhost").rsplit(":", 1)[0]
+        scope = "local" if host in LOCAL_HOSTS or host.startswith("[::1]") else "session"
+    if scope == "local":
+        return "local"
+    return "session:" + st.session_state.setdefault("history:session", uuid.uuid4().hex)
+
+
+@st.cache_resource(show_spinner=False)
+def _open(path: str) -> RunStore:
+    """One store object per file for the process (it holds no connection: each call opens
+    its own). Old session runs are pruned once per process start."""
+    store = RunStore(path)
+    store.prune("session:", time.time() - SESSION_RUNS_KEPT_SECONDS)
+    return store
+
+
+def store() -> RunStore | None:
+    """The store, or None (and the reason in :func:`problems`) when it cannot be used."""
+    from dl_core.history import default_path
+
+    try:
+        opened = _open(str(default_path()))
+    except HistoryUnavailable as exc:
+        problems().report(str(exc)[:1].upper() + str(exc)[1:] + ".")
+        return None
+    return opened
+
+
+def recorder(make_record, who: str | None = None):
+    """An ``on_end`` callback for a BackgroundRun: saves ``make_record(run)`` (a
+    RunRecord, or None for a run with no epoch) under this session's owner. Runs in the
+    worker thread; reads nothing from Streamlit there."""
+    where, who, sink = store(), who or owner(), problems()
+
+    def on_end(run) -> None:
+        if where is None:
+            return
+        try:
+            record = make_record(run)
+            if record is not None:
+                where.save(who, record)
+                sink.report(None)
+        except HistoryUnavailable as exc:
+            sink.report(str(exc)[:1].upper() + str(exc)[1:] + ".")
+        except Exception as exc:  # noqa: BLE001 - a run that cannot be kept is said so
+            sink.report(f"A run could not be kept in the history: {type(exc).__name__}: {exc}")
+    return on_end
+
+
+def run_link(record: RunRecord) -> str:
+    """The link that opens ``record``'s settings on its page."""
+    path = {"playground": "playground"}.get(record.page, record.page)
+    return urljoin(st.context.url or "http://localhost/", f"{path}?{urlencode(record.config)}")
+
+
+def label(record: RunRecord) -> str:
+    when = time.strftime("%d %b %H:%M", time.localtime(record.started))
+    return f"{record.name or PAGE_TITLES[record.page] + ' run'} ({when})"
+
+
+def show_problems() -> None:
+    message = problems().last
+    if message:
+        st.warning(message, icon=":material/database:")
+
+
+def history_panel(page: str, shown=None) -> None:
+    """This page's kept runs, newest first, and a link to the Compare page."""
+    import pandas as pd
+
+    if shown is not None:
+        shown.run.wait_reported(1.0)  # a run that just ended is being saved
+    where = store()
+    records = [r for r in where.runs(owner())] if where else []
+    mine = [r for r in records if r.page == page]
+    with st.expander(f"Run history: {len(mine)} run{'s' * (len(mine) != 1)} of this page kept",
+                     icon=":material/history:"):
+        show_problems()
+        if not mine:
+            st.caption("Every run is kept here when it ends or is stopped: its settings, "
+                       "curves and figures.")
+        else:
+            st.dataframe(pd.DataFrame([table_row(r) for r in mine[:50]]), hide_index=True,
+                         column_config=COLUMNS, width="stretch")
+        st.page_link("pages/5_compare.py", label="Compare, rename, pin, delete or export runs",
+                     icon=":material/compare_arrows:")
+
+
+COLUMNS = {
+    "pinned": st.column_config.CheckboxColumn("Pinned", width="small"),
+    "started": st.column_config.DatetimeColumn("Started", format="D MMM HH:mm:ss"),
+    "val_accuracy": st.column_config.NumberColumn("Validation accuracy", format="percent"),
+    "test_accuracy": st.column_config.NumberColumn("Test accuracy", format="percent"),
+    "parameters": st.column_config.NumberColumn("Parameters", format="localized"),
+    "flops": st.column_config.NumberColumn("FLOPs / example", format="localized"),
+    "ms_per_epoch": st.column_config.NumberColumn("ms / epoch", format="%.1f"),
+    "link": st.column_config.LinkColumn("Open", display_text="open settings",
+                                        help="Opens the run's settings on its page in a new "
+                                             "tab (its link)."),
+}
+
+
+def table_row(record: RunRecord, extra: dict | None = None) -> dict:
+    """One run as a table row (the columns of COLUMNS, plus ``extra`` after the name)."""
+    m = record.metrics
+    return {"pinned": record.pinned, "name": label(record), **(extra or {}),
+            "started": datetime.fromtimestamp(record.started),  # (the server's local time)
+            "network": record.summary, "epochs": record.epochs,
+            "val_accuracy": m.get("val_accuracy"), "test_accuracy": m.get("test_accuracy"),
+            "parameters": record.parameters, "flops": record.flops_per_example,
+            "ms_per_epoch": record.ms_per_epoch, "status": record.status,
+            "link": run_link(record)}
