@@ -343,7 +343,7 @@ WIDTHS = (4, 8, 16, 32, 64, 128, 256)  # (256: the settings table's largest)
 DROPOUTS = (0.0, 0.2, 0.4, 0.6, 0.8)
 L2S = (0.0, 1e-3, 3e-3, 1e-2, 3e-2, 0.1)
 GENERALIZATION_FRACTION = 0.25  # a small training set, where overfitting shows
-GENERALIZATION_EPOCHS = 60  # ~720 steps: the wide networks learn their images by heart
+GENERALIZATION_EPOCHS = 60  # 540 steps: the wide networks learn their images by heart
 REGULARIZED_WIDTH = 256
 
 

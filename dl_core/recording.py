@@ -57,7 +57,8 @@ def digits_record(page: str, params: dict, summary: str, snap, trainer, run_id: 
     probs = snap.test_probabilities
     if probs is not None and np.isfinite(probs).all():
         y_test = trainer.split.y_test
-        probs = probs.astype(np.float64) / probs.sum(axis=1, keepdims=True)  # (float32 sums)
+        probs = probs.astype(np.float64)
+        probs /= probs.sum(axis=1, keepdims=True)  # (float32 softmax sums stray from 1)
         metrics["test_accuracy"] = float(accuracy_score(y_test, probs.argmax(axis=1)))
         metrics["test_loss"] = float(log_loss(y_test, probs, labels=range(probs.shape[1])))
     parameters, flops = _cost(trainer.model) if trainer is not None else (0, 0)

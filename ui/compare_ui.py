@@ -12,7 +12,8 @@ import streamlit as st
 
 from dl_core.compare import curves_figure, setting_columns
 from dl_core.history import HistoryUnavailable, RunStore
-from ui.history_ui import COLUMNS, label, owner, show_problems, store, table_row
+from ui.history_ui import (COLUMNS, PAGE_PATHS, label, owner, show_problems, store,
+                           table_row)
 
 KEY = "compare"
 DEFAULT_PICKED = 3
@@ -62,13 +63,22 @@ def comparison(where: RunStore, who: str, records) -> None:
         ", with their final figures. Click a column's header to sort.")
     st.dataframe(pd.DataFrame(rows).drop(columns=["pinned"]), hide_index=True,
                  column_config=COLUMNS, width="stretch", key=f"{KEY}:table")
+    links = st.container(horizontal=True, gap="small")
+    for record in chosen:
+        links.page_link(PAGE_PATHS[record.page], label=f"Open {label(record)}",
+                        query_params=record.config, icon=":material/open_in_browser:",
+                        help="Its settings on its page, in this tab (its link).")
 
 
 def manage(where: RunStore, who: str, records) -> None:
     """Rename, pin or delete one run."""
     by_id = {r.id: r for r in records}
-    with st.expander("Rename, pin or delete a run", icon=":material/edit:"):
-        run_id = st.selectbox("Run", list(by_id), key=f"{KEY}:manage",
+    with st.expander("Rename, pin or delete a run", icon=":material/edit:",
+                     key=f"{KEY}:manage_open"):
+        key = f"{KEY}:manage"  # (kept by hand: a renamed run changes the widget's labels)
+        current = st.session_state.get(key)
+        st.session_state[key] = current if current in by_id else next(iter(by_id))
+        run_id = st.selectbox("Run", list(by_id), key=key,
                               format_func=lambda i: f"{label(by_id[i])} · {by_id[i].summary}")
         if run_id is None:
             return
@@ -89,16 +99,18 @@ def _act(action, who: str, run_id: str, value_key: str | None) -> None:
     try:
         if value_key is None:
             action(who, run_id)
-            st.session_state[f"{KEY}:message"] = ("success", "Run deleted.")
+            st.session_state[f"{KEY}:message:manage"] = ("success", "Run deleted.")
         else:
             action(who, run_id, st.session_state[value_key])
     except HistoryUnavailable as exc:
-        st.session_state[f"{KEY}:message"] = ("error", str(exc))
+        st.session_state[f"{KEY}:message:manage"] = ("error", str(exc))
 
 
 def export_import(where: RunStore, who: str, count: int) -> None:
     """Download every kept run as JSON; add the runs of a JSON file (all or none)."""
-    with st.expander("Export or import runs (JSON)", icon=":material/swap_vert:"):
+    with st.expander("Export or import runs (JSON)", icon=":material/swap_vert:",
+                     key=f"{KEY}:io_open"):
+        messages("io")
         if count:
             st.download_button(f"Download {count} run{'s' * (count != 1)} as JSON",
                                where.export_json(who), file_name="runs.json",
@@ -124,19 +136,20 @@ def _import(where: RunStore, who: str, key: str) -> None:
     else:
         message = ("success", f"Added {added} run{'s' * (added != 1)} from {upload.name}."
                    if added else f"{upload.name} holds no run that is not kept already.")
-    st.session_state[f"{KEY}:message"] = message
+    st.session_state[f"{KEY}:message:io"] = message
     st.session_state[f"{KEY}:upload_nonce"] += 1  # a fresh uploader, empty
 
 
-def messages() -> None:
-    message = st.session_state.pop(f"{KEY}:message", None)
+def messages(section: str) -> None:
+    """The last action's message, shown once where it was taken."""
+    message = st.session_state.pop(f"{KEY}:message:{section}", None)
     if message:
         getattr(st, message[0])(message[1])
 
 
 def page() -> None:
     show_problems()
-    messages()
+    messages("manage")  # (a deleted run's section may be gone)
     where, who = store(), owner()
     if where is None:
         return

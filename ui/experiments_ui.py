@@ -40,8 +40,8 @@ ABOUT = {
         "rate it is usually run with (SGD family 0.01, momentum 0.9; Adagrad 0.01; Adadelta "
         "1.0; RMSprop, Adam, Nadam 0.001).", "8 runs × 30 epochs, about 2-5 s"),
     "efficiency": (
-        "Test accuracy against the size of the training set, from 2 % (29 images) to all "
-        "1,437, for scikit-learn's logistic regression, the default MLP and the default "
+        "Test accuracy against the size of the training set, from 2 % (23 images) to all "
+        "1,149, for scikit-learn's logistic regression, the default MLP and the default "
         "CNN. Every point is the mean of 3 seeds (each draws its own stratified subset and "
         "initial weights); the bar spans the lowest to the highest. Each network gets about "
         "600 gradient steps (20 to 150 epochs). The FAQ asks when deep learning beats "
@@ -49,7 +49,7 @@ ABOUT = {
         "54 runs, about 25 s"),
     "generalization": (
         "Training against validation accuracy of a one-hidden-layer MLP trained 60 epochs "
-        "on a quarter of the training images (359), where overfitting shows: as its width "
+        "on a quarter of the training images (287), where overfitting shows: as its width "
         "grows, then at 256 units as dropout or the L2 penalty grows. The shaded band is "
         "the gap between what it learnt by heart and what carries over. Means of 3 seeds.",
         "54 runs, about 30 s"),
@@ -149,14 +149,14 @@ def _race_charts(snap) -> None:
 
 def _efficiency_charts(snap) -> None:
     data = charts.efficiency_data(snap)
-    _chart(charts.efficiency_spec(list(ex.MODELS), 1437), {"points": data},
+    _chart(charts.efficiency_spec(list(ex.MODELS), 1149), {"points": data},
            f"test accuracy against training images: {len(data['mean'])} points",
            f"{KEY}:efficiency")
     summary = ex.summarize(snap.results(), "test_accuracy")
     full = {p[0]: s.mean for p, s in summary.items() if p[1] == 1.0 and s.count >= 3}
     if len(full) == len(ex.MODELS):
         ranked = sorted(full, key=full.get, reverse=True)
-        st.caption("With all 1,437 images: " + ", ".join(f"{m} {full[m]:.1%}" for m in ranked)
+        st.caption("With all 1,149 training images: " + ", ".join(f"{m} {full[m]:.1%}" for m in ranked)
                    + ". On 8×8 digits a linear model is a hard baseline to beat: deep "
                      "learning's edge grows with larger images and more data than these.")
 
@@ -220,7 +220,7 @@ def compute_cost() -> None:
         return
     st.plotly_chart(charts.cost_figure(points, [label(r) for r in points]),
                     key=f"{KEY}:cost", config={"displaylogo": False})
-    st.caption(f"{len(points)} runs. FLOPs per example count the forward pass (2 per "
+    st.caption(f"{len(points)} run{'s' * (len(points) != 1)} kept. FLOPs per example count the forward pass (2 per "
                "multiply-add, 1 per bias); training costs about three times that.")
 
 

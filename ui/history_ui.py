@@ -107,7 +107,7 @@ def run_link(record: RunRecord) -> str:
 
 
 def label(record: RunRecord) -> str:
-    when = time.strftime("%d %b %H:%M", time.localtime(record.started))
+    when = time.strftime("%d %b %H:%M:%S", time.localtime(record.started))
     return f"{record.name or PAGE_TITLES[record.page] + ' run'} ({when})"
 
 

@@ -174,8 +174,8 @@ def on_stop(page: str) -> None:
 
 
 def on_reset(page: str) -> None:
-    _stop(page)
-    st.session_state[f"{page}:state"] = PageState()
+    _stop(page)  # (the numbering goes on: "run 1" names one run in the history)
+    st.session_state[f"{page}:state"] = PageState(runs_started=page_state(page).runs_started)
 
 
 def sync_run(page: str, config: Config) -> None:
