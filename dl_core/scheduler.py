@@ -163,16 +163,20 @@ class Scheduler:
 
     def _work(self) -> None:
         while True:
-            run = self._next_turn()
-            if run is not None:
-                ended = run.turn()
-                with self._cond:
-                    self._busy.discard(run)
-                    if ended:
-                        self._active.remove(run)
-                        self._admit_locked()
-                    self._cond.notify_all()
+            # (no local keeps the run between turns: an ended run must become unreachable)
+            self._take_turn(self._next_turn())
             self._report_ended()
+
+    def _take_turn(self, run: BackgroundRun | None) -> None:
+        if run is None:
+            return
+        ended = run.turn()
+        with self._cond:
+            self._busy.discard(run)
+            if ended:
+                self._active.remove(run)
+                self._admit_locked()
+            self._cond.notify_all()
 
     def _next_turn(self) -> BackgroundRun | None:
         """The run to give a turn to now (marked busy), or None after a short wait."""

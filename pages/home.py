@@ -10,7 +10,8 @@ st.title("Deep-learning playground")
 st.markdown(
     "Watch real Keras models learn. Three pages train or inspect a real network on "
     "scikit-learn's 1,797 8x8 handwritten digit images; the fourth teaches a small one to "
-    "separate coloured points on a plane. The networks train on the server this page comes "
+    "separate coloured points on a plane; the last two keep every run for comparison and "
+    "run whole experiments at a click. The networks train on the server this page comes "
     "from, and you watch them learn live in your browser, with settings you can drag and "
     "links you can share.")
 
@@ -32,6 +33,14 @@ CARDS = [
      "The TensorFlow Playground on a real Keras network: circle, XOR, spiral and more, "
      "input features to toggle, every neuron's own heatmap, the decision boundary moving "
      "live; add your own points by clicking or from a CSV file."),
+    ("pages/5_compare.py", "Compare runs", ":material/compare_arrows:",
+     "Every run of the training pages is kept when it ends: overlay the curves of any of "
+     "them, see which settings differ and what each one cost, reopen a run's settings with "
+     "one click, name, pin or delete runs, and export or import them as JSON."),
+    ("pages/6_experiments.py", "Experiments", ":material/science:",
+     "One click, many networks: eight optimizers racing from the same weights; test "
+     "accuracy against the amount of data for logistic regression, an MLP and a CNN; the "
+     "overfitting gap as a network widens or is regularized; accuracy against its cost."),
 ]
 
 columns = [column for _ in range(0, len(CARDS), 2) for column in st.columns(2)]

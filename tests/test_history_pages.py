@@ -160,3 +160,23 @@ def test_compute_cost_plots_one_point_per_kept_run(history):
     at.radio(key="experiments:kind").set_value("cost").run()
     assert not at.exception, at.exception
     assert any(c.value.startswith("1 run kept.") for c in at.caption)
+
+
+@pytest.mark.parametrize("page", [COMPARE, EXPERIMENTS])
+def test_the_compare_and_experiments_pages_open_without_tensorflow(page, tmp_path):
+    """Both read the history and draw charts: TensorFlow (~4 s) loads only when an
+    experiment trains."""
+    import subprocess
+    import sys
+
+    from tests.test_pages import APP, ROOT
+
+    code = ("import sys\nfrom streamlit.testing.v1 import AppTest\n"
+            f"at = AppTest.from_file({APP!r}, default_timeout=120).run()\n"
+            f"at.switch_page({page!r}).run()\n"
+            "assert not at.exception, at.exception\n"
+            "assert 'tensorflow' not in sys.modules, 'tensorflow imported'\nprint('ok')")
+    env = {**__import__("os").environ, "DL_HISTORY_PATH": str(tmp_path / "runs.sqlite3")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=300, cwd=ROOT, env=env)
+    assert result.returncode == 0 and "ok" in result.stdout, result.stderr[-2000:]

@@ -12,7 +12,7 @@ import streamlit as st
 
 from dl_core.compare import curves_figure, setting_columns
 from dl_core.history import HistoryUnavailable, RunStore
-from ui.history_ui import (COLUMNS, PAGE_PATHS, label, owner, show_problems, store,
+from ui.history_ui import (COLUMNS, label, owner, run_link, show_problems, store,
                            table_row)
 
 KEY = "compare"
@@ -63,11 +63,8 @@ def comparison(where: RunStore, who: str, records) -> None:
         ", with their final figures. Click a column's header to sort.")
     st.dataframe(pd.DataFrame(rows).drop(columns=["pinned"]), hide_index=True,
                  column_config=COLUMNS, width="stretch", key=f"{KEY}:table")
-    links = st.container(horizontal=True, gap="small")
-    for record in chosen:
-        links.page_link(PAGE_PATHS[record.page], label=f"Open {label(record)}",
-                        query_params=record.config, icon=":material/open_in_browser:",
-                        help="Its settings on its page, in this tab (its link).")
+    st.markdown(":material/open_in_new: Open a run's settings on its page (its link, in a "
+                "new tab): " + " · ".join(f"[{label(r)}]({run_link(r)})" for r in chosen))
 
 
 def manage(where: RunStore, who: str, records) -> None:

@@ -73,15 +73,9 @@ def state() -> PageState:
 # ---------------------------------------------------------------- settings
 
 
-def _seed_widgets(spec: PlaygroundSpec, view: dict, overwrite: bool = False) -> None:
-    """Put ``spec``'s and ``view``'s values into the widget keys that are not set yet
-    (all of them with ``overwrite``)."""
+def _seed_widgets(spec: PlaygroundSpec, view: dict) -> None:
+    """Put ``spec``'s and ``view``'s values into the widget keys that are not set yet."""
     ss = st.session_state
-    if overwrite:
-        for name in [k for k in ss if isinstance(k, str) and k.startswith(f"{PAGE}:") and
-                     k.split(":")[1] in {*PLAYGROUND_BY_NAME, "dense_count", "problem",
-                                         *(v.name for v in VIEW_SETTINGS)}]:
-            del ss[name]
     for s in PLAYGROUND_SETTINGS:
         value = getattr(spec, s.name)
         if s.layer_group:
@@ -115,21 +109,15 @@ def settings(live_columns) -> tuple[PlaygroundSpec | None, dict]:
     others in the sidebar) and return the spec they describe (None, with the reason shown,
     when it cannot be built) and the view options. Keeps the URL in step."""
     ss = st.session_state
-    # The link decides on the first visit in this session, and when the page is opened
-    # with a link that is not the one it last wrote (a run reopened from the Compare page)
-    names = {*PLAYGROUND_BY_NAME, *(s.name for s in VIEW_SETTINGS)}
-    link = {k: v for k, v in st.query_params.items() if k in names}
-    opened = key("spec") in ss and link and link != ss.get(key("url"))
-    if key("spec") not in ss or opened:
-        spec, warnings = from_query_params(link)
+    if key("spec") not in ss:  # first visit in this session: the link decides
+        spec, warnings = from_query_params(dict(st.query_params))
         ss[key("view")] = _view_from_link(warnings)
         for message in warnings:
             st.warning(f"Link: {message}", icon=":material/link_off:")
         ss[key("spec")] = spec
-        ss[key("points")] = spec.points
     # Streamlit forgets a page's widget values while another page is shown: put back what
     # this page last had (widgets that kept their value keep it)
-    _seed_widgets(ss[key("spec")], ss[key("view")], overwrite=bool(opened))
+    _seed_widgets(ss[key("spec")], ss[key("view")])
     live = iter(live_columns)
     with st.sidebar:
         values = _sidebar_widgets()
@@ -147,7 +135,6 @@ def settings(live_columns) -> tuple[PlaygroundSpec | None, dict]:
                                            for s in VIEW_SETTINGS}}
     if dict(st.query_params) != params:
         st.query_params.from_dict(params)
-    ss[key("url")] = params
     return spec, view
 
 

@@ -13,7 +13,7 @@ import streamlit as st
 
 from dl_core.config import Config, encode_value, from_query_params, to_query_params
 from dl_core.presets import PRESETS, apply_preset
-from dl_core.settings import SETTINGS_BY_NAME, Setting, settings_for
+from dl_core.settings import Setting, settings_for
 
 GROUP_TITLES = {"data": "Data", "model": "Model", "training": "Training"}
 LAYER_GROUP_TITLES = {"dense": ("Hidden layers", "Layer"), "conv": ("Conv blocks", "Block")}
@@ -62,15 +62,11 @@ def config_sidebar(page: str, architecture: str, live_container=None) -> Config 
     """
     state = st.session_state
     last = state.get(_key(page, "config"))
-    link = {k: v for k, v in st.query_params.items() if k in SETTINGS_BY_NAME}
-    # the link decides on the first visit, and when the page is opened with a link that
-    # is not the one it last wrote (a run reopened from the Compare page)
-    opened = last is not None and link and link != to_query_params(last)
-    if last is None or opened:
-        last, warnings = from_query_params(link, architecture)
+    if last is None:
+        last, warnings = from_query_params(dict(st.query_params), architecture)
         for message in warnings:
             st.warning(f"Link: {message}", icon=":material/link_off:")
-    _seed_state(page, last, overwrite=bool(opened))
+    _seed_state(page, last, overwrite=False)
     with st.sidebar:
         st.selectbox("Preset", list(PRESETS[architecture]), key=_key(page, "preset"),
                      index=None, placeholder="Choose a starting point...",

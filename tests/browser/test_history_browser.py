@@ -48,16 +48,14 @@ def test_a_run_survives_a_restart_and_is_compared_reopened_exported_and_imported
             "() => [...document.querySelectorAll('.js-plotly-plot')]"
             ".map(p => (p.data || []).length)"))
         assert traces[:2] == [2, 2]  # loss and accuracy: training and validation
-        wait_ready(page)
-        page.get_by_role("link", name=re.compile("Open MLP run 1")).click()
-        wait_until(lambda: "/mlp?" in page.url and page.get_by_text(
-            "Train an MLP on handwritten digits").count() > 0)
-        wait_ready(page)
-        assert "hidden_units=16" in page.url and "epochs=3" in page.url
-        wait_until(lambda: _units(page) == ["16"])  # the run's settings, not the last ones
-        page.get_by_test_id("stSidebarNav").get_by_text("Compare runs").click()
-        wait_until(lambda: page.get_by_text("Export or import runs (JSON)").count() > 0)
-        wait_ready(page)
+        with context.expect_page() as opened:  # its link, in a new tab
+            page.get_by_role("link", name=re.compile("MLP run 1")).click()
+        reopened = opened.value
+        wait_until(lambda: reopened.get_by_text("Train an MLP on handwritten digits").count())
+        wait_ready(reopened)
+        assert "/mlp?" in reopened.url and "hidden_units=16" in reopened.url
+        wait_until(lambda: _units(reopened) == ["16"])  # the run's settings
+        reopened.close()
 
         page.get_by_text("Export or import runs (JSON)").click()
         with page.expect_download() as download:
