@@ -131,6 +131,56 @@ def sweep_reference(plan) -> dict:
             "acc": summarize(results, "test_accuracy")}
 
 
+def _watch(run, exp, until) -> None:
+    """Keep ``run`` and ``exp`` (or None) from their idle timeout until ``until()``."""
+    while not until():
+        run.touch()
+        if exp is not None:
+            exp.touch()
+        time.sleep(POLL)
+
+
+def fairness(seconds: float = 4.0) -> dict:
+    """Epochs/s of one person's default-MLP run alone, then beside the generalization
+    sweep counted as one share (as the page runs it) and as 2 users of its own."""
+    from dl_core.config import Config
+    from dl_core.experiments import Experiment, generalization
+    from dl_core.runs import BackgroundRun
+    from dl_core.training import Trainer
+
+    config = Config().replace(epoch_delay_ms=0, epochs=1000)  # (more than 4 s take)
+    rates = {}
+    for name, fair in (("alone", None), ("beside the sweep, one share", True),
+                       ("beside the sweep, 2 users", False)):
+        exp = None
+        if fair is not None:
+            exp = Experiment(generalization(seeds=(0, 1)), parallel=2, fair=fair).start()
+            time.sleep(2.0)  # its first templates traced
+        run = BackgroundRun(lambda: Trainer(config), epochs=config.training.epochs).start()
+        _watch(run, exp, lambda: len(run.snapshot().history) >= 2)
+        begin, start = len(run.snapshot().history), time.perf_counter()
+        _watch(run, exp, lambda: time.perf_counter() - start >= seconds)
+        rates[name] = (len(run.snapshot().history) - begin) / (time.perf_counter() - start)
+        run.stop()
+        run.join(10)
+        if exp is not None:
+            exp.stop()
+            exp.join(30)
+    return rates
+
+
+def rss_after_races(count: int = 4) -> list[float]:
+    """RSS (MB) after each of ``count`` more warm races: flat if runs free what they hold."""
+    import gc
+
+    sizes = []
+    for _ in range(count):
+        race_ours()
+        gc.collect()
+        sizes.append(status_mb(os.getpid(), "VmRSS"))
+    return sizes
+
+
 def peak_growth(baseline: float) -> float:
     return status_mb(os.getpid(), "VmHWM") - baseline  # peak RSS over the warm-up's RSS
 
@@ -189,6 +239,14 @@ def main(argv=None) -> None:
           f"{POOL.templates()}")
     race_ref = race_reference()
     print_race(cold, warm, race_ref, peak_growth(baseline))
+    sizes = rss_after_races()
+    print("RSS after each of 4 more warm races: " + ", ".join(f"{m:.0f}" for m in sizes)
+          + f" MB ({sizes[-1] - sizes[0]:+.1f} MB from the first to the last)")
+    rates = fairness()
+    print("\nOne person's default-MLP run (epochs/s), alone and beside the generalization "
+          "sweep (2 at once):")
+    for name, rate in rates.items():
+        print(f"| {name:<30} | {rate:6.1f} epochs/s | {rate / rates['alone']:5.0%} |")
     ours = sweep_ours(seeds)
     ref = sweep_reference(sweep_plan(seeds))
     print_sweep(mode, ours, ref, peak_growth(baseline))

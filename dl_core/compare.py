@@ -21,12 +21,16 @@ CURVES = {  # metric -> (title, training series, held-out series, axis format)
 
 
 def setting_label(name: str) -> str:
-    """The settings tables' label for a setting's name (the name itself if unknown)."""
+    """The settings tables' label for a setting's name, with its layer kind for a per-layer
+    setting ("Activation (conv layers)"); the name itself if unknown."""
     from dl_core.playground_settings import PLAYGROUND_BY_NAME
     from dl_core.settings import SETTINGS_BY_NAME
 
     setting = SETTINGS_BY_NAME.get(name) or PLAYGROUND_BY_NAME.get(name)
-    return setting.label if setting is not None else name
+    if setting is None:
+        return name
+    kind = {"dense": "dense layers", "conv": "conv layers"}.get(setting.layer_group)
+    return f"{setting.label} ({kind})" if kind else setting.label
 
 
 def differing_settings(records: list[RunRecord]) -> list[str]:
@@ -61,18 +65,22 @@ def curves_figure(records: list[RunRecord], names: list[str], metric: str) -> go
     for i, (record, name) in enumerate(zip(records, names)):
         colour = COLOURS[i % len(COLOURS)]
         epochs = record.curves.get("epoch") or list(range(1, record.epochs + 1))
+        shown = False  # one legend entry per run (its first curve), both curves toggle
         for series, dash, kind in ((train, "solid", "training"),
                                    (held_out, "dash", "validation")):
             values = record.curves.get(series)
             if not values or all(v is None for v in values):
                 continue
             figure.add_trace(go.Scatter(
-                x=epochs, y=values, mode="lines", name=f"{name} · {kind}",
-                legendgroup=name, line={"color": colour, "dash": dash, "width": 2},
+                x=epochs, y=values, mode="lines", name=name, showlegend=not shown,
+                legendgroup=record.id, line={"color": colour, "dash": dash, "width": 2},
                 hovertemplate=f"{name} · {kind}<br>epoch %{{x}}: %{{y:.4g}}<extra></extra>"))
+            shown = True
     figure.update_layout(
-        title=f"{title}: training (solid) and validation (dashed)", height=380,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10}, hovermode="closest",
-        legend={"orientation": "h", "y": -0.2, "x": 0}, xaxis_title="epoch",
+        title=f"{title}: training (solid), validation (dashed)",
+        height=360 + 22 * len(records), margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        hovermode="closest", legend={"orientation": "h", "yanchor": "top", "y": -0.18,
+                                     "x": 0},
+        xaxis={"title": {"text": "epoch", "standoff": 4}},
         yaxis={"title": title.lower(), "tickformat": axis_format})
     return figure

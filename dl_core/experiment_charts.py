@@ -18,9 +18,13 @@ from dl_core.experiments import summarize
 FONT = {"labelFontSize": 12, "titleFontSize": 12}
 
 
+PLOT_HEIGHT = 240  # px of plot, axes and legend come on top (autosize fit-x)
+
+
 def _base(title: str, data: str) -> dict:
     return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
             "title": {"text": title, "anchor": "start", "fontSize": 14},
+            "height": PLOT_HEIGHT, "autosize": {"type": "fit-x", "contains": "padding"},
             "data": {"name": data}, "config": {"axis": FONT, "legend": FONT},
             "datasets": {}}
 
@@ -42,7 +46,7 @@ def race_spec(metric: str, labels: list[str], epochs: int) -> dict:
     title, _, scale, axis_format = RACE_METRICS[metric]
     spec = _base(title, "race")
     spec.update({
-        "mark": {"type": "line", "point": {"size": 18}, "strokeWidth": 2},
+        "mark": {"type": "line", "strokeWidth": 2},
         "encoding": {
             "x": {"field": "epoch", "type": "quantitative", "title": "epoch",
                   "scale": {"domain": [1, epochs]}, "axis": {"tickMinStep": 1}},
@@ -63,12 +67,16 @@ def race_data(snap, metric: str) -> dict[str, list]:
 
 
 # ------------------------------------------------------------------ data efficiency
-def efficiency_spec(models: list[str], max_images: int) -> dict:
+DODGE = 1.06  # the models' points sit this factor apart on the log axis (bars stay apart)
+
+
+def efficiency_spec(models: list[str], min_images: int, max_images: int) -> dict:
     """Test accuracy against training images (log axis): the mean over seeds with a
-    line, the lowest to highest seed as an error bar."""
+    line, the lowest to highest seed as an error bar (each model's a little to the side
+    of the others', at ``x``; the tooltip gives the true ``images``)."""
     spec = _base("Test accuracy against the number of training images", "points")
-    x = {"field": "images", "type": "quantitative", "title": "training images (log scale)",
-         "scale": {"type": "log", "domain": [10, max_images * 1.1]}}
+    x = {"field": "x", "type": "quantitative", "title": "training images (log scale)",
+         "scale": {"type": "log", "domain": [min_images / 1.25, max_images * 1.25]}}
     colour = _colour("model", models)
     tooltip = [{"field": "model"}, {"field": "images"},
                {"field": "mean", "format": ".1%", "title": "mean test accuracy"},
@@ -89,12 +97,17 @@ def efficiency_spec(models: list[str], max_images: int) -> dict:
     return spec
 
 
-def efficiency_data(snap) -> dict[str, list]:
-    """One row per (model, training-set size) with at least one seed measured."""
+def efficiency_data(snap, order: list[str] | None = None) -> dict[str, list]:
+    """One row per (model, training-set size) with at least one seed measured (``order``:
+    every model's name, which fixes where each one's points sit)."""
     images = {key[:-1]: result["train_images"] for key, result in snap.results().items()}
     rows = sorted(summarize(snap.results(), "test_accuracy").items(),
                   key=lambda item: (item[0][0], item[0][1]))
+    models = list(order) if order else sorted({p[0] for p, _ in rows})
+    middle = (len(models) - 1) / 2
+    shift = {m: DODGE ** (i - middle) for i, m in enumerate(models)}
     return {"model": [p[0] for p, _ in rows], "images": [images[p] for p, _ in rows],
+            "x": [images[p] * shift[p[0]] for p, _ in rows],
             "mean": [s.mean for _, s in rows], "low": [s.low for _, s in rows],
             "high": [s.high for _, s in rows], "seeds": [s.count for _, s in rows]}
 

@@ -59,8 +59,8 @@ class ExperimentSnapshot:
 
     @property
     def done(self) -> int:
-        return sum(j.result is not None or j.status in ("diverged", "failed")
-                   for j in self.jobs)
+        """Jobs that have ended and will not run again (measured or not)."""
+        return sum(j.status in ("finished", "diverged", "failed") for j in self.jobs)
 
     def results(self) -> dict[tuple, dict]:
         return {j.key: j.result for j in self.jobs if j.result is not None}
@@ -76,10 +76,11 @@ class Experiment:
     """Runs ``jobs``, at most ``parallel`` at once, as one share of the scheduler."""
 
     def __init__(self, jobs: list[Job], parallel: int = 2, scheduler: Scheduler | None = None,
-                 idle_timeout: float = IDLE_TIMEOUT_SECONDS):
+                 idle_timeout: float = IDLE_TIMEOUT_SECONDS, fair: bool = True):
         self.jobs = list(jobs)
         self.parallel = max(1, parallel)
-        self.share = FairShare()
+        # (fair=False: every run counts as a user of its own; for bench/experiments.py)
+        self.share = FairShare() if fair else None
         self._scheduler = scheduler
         self._idle_timeout = idle_timeout
         self._lock = threading.RLock()
@@ -222,7 +223,7 @@ def optimizer_race(base: Config | None = None, epochs: int = 30) -> list[Job]:
 
 FRACTIONS = (0.02, 0.05, 0.1, 0.25, 0.5, 1.0)
 MODELS = ("logistic regression", "MLP", "CNN")
-STEPS = 600  # gradient steps a sweep's network gets at least (with 20 to 150 epochs)
+STEPS = 600  # gradient steps a sweep's network aims at (within 20 to 150 epochs)
 
 
 def sweep_epochs(n_train: int, batch_size: int, steps: int = STEPS) -> int:

@@ -16,6 +16,7 @@ ValueError naming what is wrong, and nothing is written.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 import uuid
@@ -26,6 +27,13 @@ SCHEMA_VERSION = 1
 MAX_IMPORT_BYTES = 20_000_000
 MAX_CURVE_POINTS = 1000  # per series: longer runs are kept at an even stride of epochs
 PAGES = ("mlp", "cnn", "playground")
+FIRST_TIME, LAST_TIME = 946_684_800.0, 4_102_444_800.0  # 2000-01-01 and 2100-01-01 (UTC)
+
+
+def _number_or_none(value) -> bool:
+    """None, or a finite int or float (not a bool)."""
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)
+                             and math.isfinite(value))
 
 
 def default_path() -> Path:
@@ -60,15 +68,34 @@ class RunRecord:
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def __post_init__(self):
+        """Checks every field a page reads, so a hand-edited import cannot break one."""
         if self.page not in PAGES:
             raise ValueError(f"page: {self.page!r} is not one of {', '.join(PAGES)}")
         for name in ("config", "curves", "metrics"):
             if not isinstance(getattr(self, name), dict):
                 raise ValueError(f"{name}: expected a mapping, got "
                                  f"{type(getattr(self, name)).__name__}")
+        for key, value in self.config.items():
+            if not isinstance(key, str) or not isinstance(value, (str, int, float, bool)):
+                raise ValueError(f"config: {key!r} must map to text or a number")
+        for key, value in self.metrics.items():
+            if not isinstance(key, str) or not _number_or_none(value):
+                raise ValueError(f"metrics: {key!r} must be a finite number")
+        for key, values in self.curves.items():
+            if not isinstance(values, list) or not all(map(_number_or_none, values)):
+                raise ValueError(f"curves: {key!r} must be a list of finite numbers")
         lengths = {len(values) for values in self.curves.values()}
         if len(lengths) > 1:
             raise ValueError(f"curves: series of different lengths {sorted(lengths)}")
+        for name in ("parameters", "flops_per_example", "epochs", "ms_per_epoch"):
+            if not 0 <= getattr(self, name) < 1e15:
+                raise ValueError(f"{name}: {getattr(self, name)!r} is out of range")
+        for name, limit in (("name", 200), ("summary", 1000), ("reason", 2000), ("id", 100)):
+            if len(getattr(self, name)) > limit:
+                raise ValueError(f"{name}: longer than {limit} characters")
+        if not FIRST_TIME <= self.started <= LAST_TIME:
+            raise ValueError(f"started: {self.started!r} is not a time between 2000 and "
+                             "2100")
 
     @classmethod
     def from_dict(cls, data: dict) -> "RunRecord":
@@ -91,9 +118,12 @@ class RunRecord:
             for name in ("page", "status", "reason", "name", "id", "summary"):
                 if name in values and not isinstance(values[name], str):
                     raise ValueError(f"{name}: expected text, got {values[name]!r}")
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise ValueError(f"a run has a bad field: {exc}") from None
-        return cls(**values)
+        try:
+            return cls(**values)  # (its checks say which field is wrong)
+        except (TypeError, OverflowError) as exc:
+            raise ValueError(f"a run has a bad field: {exc}") from None
 
 
 class RunStore:
@@ -110,6 +140,10 @@ class RunStore:
                 db.execute("CREATE TABLE IF NOT EXISTS runs (id TEXT NOT NULL, "
                            "owner TEXT NOT NULL, started REAL NOT NULL, record TEXT NOT NULL, "
                            "curves TEXT NOT NULL, PRIMARY KEY (owner, id))")
+                columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+                if "curves" not in columns:  # a file of the first draft: curves in record
+                    db.execute("ALTER TABLE runs ADD COLUMN curves TEXT NOT NULL "
+                               "DEFAULT '{}'")
                 db.execute("CREATE INDEX IF NOT EXISTS runs_owner ON runs (owner, started)")
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.Error as exc:
@@ -287,7 +321,9 @@ def _row(owner: str, record: RunRecord) -> tuple:
 
 
 def _record(text: str, curves: str) -> RunRecord:
-    return RunRecord.from_dict({**json.loads(text), "curves": json.loads(curves)})
+    data = json.loads(text)
+    data["curves"] = json.loads(curves) or data.get("curves", {})  # (or a first draft's)
+    return RunRecord.from_dict(data)
 
 
 def _sorted(records: list[RunRecord]) -> list[RunRecord]:
@@ -318,6 +354,8 @@ def parse_export(data: bytes | str) -> list[RunRecord]:
         document = json.loads(data)
     except json.JSONDecodeError as exc:
         raise ValueError(f"the file is not JSON: {exc.msg} at line {exc.lineno}") from None
+    except RecursionError:
+        raise ValueError("the file is not a run export: it nests too deeply") from None
     if not isinstance(document, dict) or not isinstance(document.get("runs"), list):
         raise ValueError('the file is not a run export: expected {"version": 1, "runs": [...]}')
     if document.get("version") != SCHEMA_VERSION:

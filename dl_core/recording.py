@@ -16,6 +16,13 @@ import numpy as np
 from dl_core.history import RunRecord, thin_curves
 
 
+def worth_keeping(snap) -> bool:
+    """Whether an ended run has something new for the history: an epoch of its own (a run
+    that continues another and trained nothing has not), or a divergence or failure to
+    say (even before its first epoch)."""
+    return len(snap.history) >= snap.first_epoch or snap.status in ("diverged", "failed")
+
+
 def _curves(history, fields: dict[str, str]) -> dict[str, list]:
     """Series name -> one value per epoch (None where an epoch has none)."""
     curves = {"epoch": [s.epoch for s in history]}
@@ -55,7 +62,7 @@ def digits_record(page: str, params: dict, summary: str, snap, trainer, run_id: 
                    "val_accuracy": last.val_accuracy,
                    "best_val_accuracy": max(s.val_accuracy for s in history)}
     probs = snap.test_probabilities
-    if probs is not None and np.isfinite(probs).all():
+    if probs is not None and trainer is not None and np.isfinite(probs).all():
         y_test = trainer.split.y_test
         probs = probs.astype(np.float64)
         probs /= probs.sum(axis=1, keepdims=True)  # (float32 softmax sums stray from 1)

@@ -79,7 +79,9 @@ class Scheduler:
                 self._threads.append(thread)
                 thread.start()
             self._cond.notify_all()
-        self._report_ended()
+        # (a run this admission ended in the queue is reported by a worker, not here: the
+        # caller may hold a lock of its own that the run's on_end wants, e.g. an
+        # experiment's, and two such callers would wait for each other)
 
     def _report_ended(self) -> None:
         """Runs that ended in the queue get their ``on_end`` call, outside the lock."""

@@ -228,8 +228,9 @@ def test_efficiency_data_has_one_row_per_point_with_its_spread():
     snap = _snap({("MLP", 0.5, 0): {"test_accuracy": 0.9, "train_images": 718},
                   ("MLP", 0.5, 1): {"test_accuracy": 0.8, "train_images": 718},
                   ("CNN", 0.5, 0): {"test_accuracy": 0.7, "train_images": 718}})
-    data = charts.efficiency_data(snap)
+    data = charts.efficiency_data(snap, ["MLP", "CNN"])
     assert data["model"] == ["CNN", "MLP"] and data["images"] == [718, 718]
+    assert data["x"][0] > 718 > data["x"][1]  # CNN's points a little right of the MLP's
     assert data["mean"] == [pytest.approx(0.7), pytest.approx(0.85)]
     assert data["low"][1] == 0.8 and data["high"][1] == 0.9 and data["seeds"] == [1, 2]
 

@@ -13,6 +13,9 @@ from dl_core.history import (HistoryUnavailable, RunRecord, RunStore, parse_expo
                               thin_curves)
 
 
+T0 = 1_790_000_000.0  # a Unix time in 2026
+
+
 def record(**changes) -> RunRecord:
     values = dict(page="mlp", config={"hidden_units": "64,64,32", "seed": "0"},
                   curves={"loss": [1.2, 0.6], "val_accuracy": [0.8, 0.9]},
@@ -25,8 +28,8 @@ def record(**changes) -> RunRecord:
 def test_runs_are_kept_per_owner_and_survive_a_restart(tmp_path):
     path = tmp_path / "history" / "runs.sqlite3"
     store = RunStore(path)
-    first = store.add("alice", record(started=1.0))
-    second = store.add("alice", record(started=2.0, page="cnn"))
+    first = store.add("alice", record(started=T0 + 1))
+    second = store.add("alice", record(started=T0 + 2, page="cnn"))
     store.add("bob", record())
     assert [r.id for r in store.runs("alice")] == [second.id, first.id]  # newest first
     assert store.rename("alice", first.id, "baseline") and store.pin("alice", first.id)
@@ -72,7 +75,7 @@ def test_concurrent_writers_lose_nothing(tmp_path):
     def write(owner: str) -> None:
         try:
             for i in range(20):
-                made = store.add(owner, record(started=float(i)))
+                made = store.add(owner, record(started=T0 + i))
                 store.rename(owner, made.id, f"{owner} {i}")
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
@@ -90,7 +93,7 @@ def test_concurrent_writers_lose_nothing(tmp_path):
 
 def test_export_and_import_round_trip_and_skip_what_is_there(tmp_path):
     store = RunStore(tmp_path / "runs.sqlite3")
-    made = [store.add("alice", record(started=float(i), name=f"run {i}")) for i in range(3)]
+    made = [store.add("alice", record(started=T0 + i, name=f"run {i}")) for i in range(3)]
     text = store.export_json("alice")
     assert store.import_json("bob", text.encode()) == 3
     assert store.import_json("bob", text) == 0  # the same runs again: nothing new
@@ -147,11 +150,11 @@ def test_save_replaces_a_run_trained_further_and_keeps_its_name_and_pin(tmp_path
 
 def test_prune_deletes_old_unpinned_runs_of_sessions_only(tmp_path):
     store = RunStore(tmp_path / "runs.sqlite3")
-    old = store.add("session:a", record(started=10.0))
-    pinned = store.add("session:a", record(started=10.0, pinned=True))
-    new = store.add("session:a", record(started=100.0))
-    local = store.add("local", record(started=10.0))
-    assert store.prune("session:", older_than=50.0) == 1
+    old = store.add("session:a", record(started=T0 + 10))
+    pinned = store.add("session:a", record(started=T0 + 10, pinned=True))
+    new = store.add("session:a", record(started=T0 + 100))
+    local = store.add("local", record(started=T0 + 10))
+    assert store.prune("session:", older_than=T0 + 50) == 1
     assert {r.id for r in store.runs("session:a")} == {pinned.id, new.id}
     assert [r.id for r in store.runs("local")] == [local.id]
     assert old.id not in {r.id for r in store.runs("session:a")}
@@ -163,3 +166,57 @@ def test_thin_curves_keeps_the_first_and_last_epoch_within_the_limit():
     assert len(thin["epoch"]) <= 1000 and thin["epoch"][0] == 1 and thin["epoch"][-1] == 2501
     assert all(thin["loss"][i] == 1 / e for i, e in enumerate(thin["epoch"]))
     assert thin_curves({"loss": [1, 2]}) == {"loss": [1, 2]}
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) |
+    st.dictionaries(st.text(max_size=5), children, max_size=3), max_leaves=6)
+FIELDS = ["page", "config", "curves", "metrics", "parameters", "flops_per_example",
+          "ms_per_epoch", "epochs", "status", "reason", "started", "name", "pinned",
+          "summary", "id"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(FIELDS), JSON_VALUES, st.sampled_from(["loss", "hidden_units", "x"]))
+def test_a_hand_edited_run_imports_only_if_every_page_can_show_it(field, value, key):
+    """Any value in any field (or inside config, curves or metrics): a clear ValueError,
+    or a run the pages' code can list, label, compare and plot without an exception."""
+    import datetime
+
+    from dl_core.compare import curves_figure, differing_settings, setting_columns
+    from dl_core.experiment_charts import cost_figure
+
+    data = json.loads(json.dumps(record().__dict__))
+    if field in ("config", "curves", "metrics") and isinstance(data[field], dict):
+        data[field] = {**data[field], key: value}
+    else:
+        data[field] = value
+    try:
+        [run] = parse_export(json.dumps({"version": 1, "runs": [data]}))
+    except ValueError as exc:
+        assert str(exc)
+        return
+    datetime.datetime.fromtimestamp(run.started)
+    other = record()
+    differing_settings([run, other]) and setting_columns([run, other])
+    curves_figure([run, other], ["a", "b"], "loss")
+    curves_figure([run, other], ["a", "b"], "accuracy")
+    if run.metrics.get("val_accuracy") is not None:
+        cost_figure([run], ["a"])
+
+
+def test_a_file_of_the_first_draft_without_a_curves_column_is_upgraded(tmp_path):
+    path = tmp_path / "runs.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE runs (id TEXT NOT NULL, owner TEXT NOT NULL, started REAL NOT "
+               "NULL, record TEXT NOT NULL, PRIMARY KEY (owner, id))")
+    old = record()
+    db.execute("INSERT INTO runs VALUES (?, ?, ?, ?)",
+               (old.id, "alice", old.started, json.dumps(old.__dict__)))
+    db.commit()
+    db.close()
+    store = RunStore(path)
+    assert store.get("alice", [old.id])[0].curves == old.curves
+    store.add("alice", record())
+    assert len(store.runs("alice")) == 2

@@ -6,7 +6,6 @@ import json
 import time
 
 import pytest
-import streamlit as st
 
 from tests.test_pages import MLP, open_page, shown_run, widget
 
@@ -83,7 +82,9 @@ def test_two_runs_show_what_differs_and_can_be_renamed_pinned_and_deleted(histor
 def test_runs_survive_a_new_process_reading_the_same_file(history):
     at = open_page(MLP, SHORT)
     _train(at)
-    st.cache_resource.clear()  # what a restart forgets
+    from ui import history_ui
+
+    history_ui._stores.clear()  # what a restart forgets
     again = open_page(COMPARE)
     assert len(widget(again.multiselect, "Runs to compare").value) == 1
 
@@ -137,7 +138,7 @@ def test_the_race_runs_to_the_end_and_stop_keeps_a_sweeps_finished_points(histor
     assert any("8** of 8 runs done" in m.value for m in at.markdown)
     assert any("has the best validation accuracy" in c.value for c in at.caption)
     at.radio(key="experiments:kind").set_value("efficiency").run()
-    widget(at.button, "Run the data efficiency").click().run()
+    widget(at.button, "Run the data-efficiency sweep").click().run()
     sweep = at.session_state["experiments:runs"]["efficiency"]
     end = time.monotonic() + 120
     while sweep.snapshot().done < 4 and time.monotonic() < end:
@@ -180,3 +181,17 @@ def test_the_compare_and_experiments_pages_open_without_tensorflow(page, tmp_pat
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=300, cwd=ROOT, env=env)
     assert result.returncode == 0 and "ok" in result.stdout, result.stderr[-2000:]
+
+
+def test_a_diverged_run_is_kept_with_its_reason(history):
+    from dl_core.history import RunStore
+
+    at = open_page(MLP, {"optimizer": "sgd", "learning_rate": "10", "scale_inputs": "0",
+                         "activations": "linear,linear,linear", "epochs": "20",
+                         "epoch_delay_ms": "0"})
+    run = _train(at)
+    assert run.snapshot().status == "diverged"
+    [record] = RunStore(history).runs("local", curves=True)
+    assert record.status == "diverged" and "loss became NaN" in record.reason
+    assert record.epochs == len(run.snapshot().history)
+    assert all(v is None or v == v for v in record.curves["loss"])  # no NaN in the JSON

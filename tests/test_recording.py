@@ -26,7 +26,7 @@ def test_a_digits_record_holds_the_runs_settings_curves_and_figures():
     run, trainer = _ended_run(lambda: Trainer(config), 3)
     snap = run.snapshot()
     record = digits_record("mlp", to_query_params(config), describe(config), snap, trainer,
-                           "abc", 1.0, name="MLP run 1")
+                           "abc", 1_790_000_000.0, name="MLP run 1")
     assert record.config == to_query_params(config) and record.epochs == 3
     assert record.curves["epoch"] == [1, 2, 3]
     assert record.curves["val_accuracy"] == [s.val_accuracy for s in snap.history]
@@ -50,7 +50,7 @@ def test_a_2d_record_uses_its_test_points_as_the_held_out_curves():
     spec = PlaygroundSpec(dataset="xor", hidden=(4,), activations=("tanh",))
     run, trainer = _ended_run(lambda: PlaygroundTrainer(spec), 4)
     snap = run.snapshot()
-    record = playground_record(params_2d(spec), "xor", snap, trainer, "id", 2.0)
+    record = playground_record(params_2d(spec), "xor", snap, trainer, "id", 1_790_000_000.0)
     assert record.page == "playground" and record.epochs == 4
     assert record.curves["val_accuracy"] == [s.test_accuracy for s in snap.history]
     assert record.metrics["test_accuracy"] == snap.history[-1].test_accuracy
@@ -63,7 +63,7 @@ def _record(page="mlp", **config):
                                                        "accuracy": [0.5, 0.8],
                                                        "val_accuracy": [0.4, None]},
                      metrics={}, parameters=1, flops_per_example=1, ms_per_epoch=1.0,
-                     epochs=2, status="finished", reason="", started=0.0)
+                     epochs=2, status="finished", reason="", started=1_790_000_000.0)
 
 
 def test_only_the_settings_that_differ_are_compared():
@@ -74,15 +74,15 @@ def test_only_the_settings_that_differ_are_compared():
     assert differing_settings([a, b, c]) == ["page", "hidden_units", "learning_rate", "seed",
                                              "dataset"]
     columns = setting_columns([a, b])
-    assert columns == [{"Units": "64,64,32"}, {"Units": "16"}]
-    assert setting_columns([a, c])[1]["Units"] == "-"  # a setting its page does not have
+    assert columns == [{"Units (dense layers)": "64,64,32"}, {"Units (dense layers)": "16"}]
+    assert setting_columns([a, c])[1]["Units (dense layers)"] == "-"  # not on its page
     assert differing_settings([a, a]) == []
 
 
 def test_the_curves_figure_draws_training_and_validation_per_run_in_one_colour():
     a, b = _record(), _record()
     figure = curves_figure([a, b], ["run A", "run B"], "loss")
-    assert [t.name for t in figure.data] == ["run A · training", "run A · validation",
-                                             "run B · training", "run B · validation"]
+    assert [t.name for t in figure.data] == ["run A", "run A", "run B", "run B"]
+    assert [t.showlegend for t in figure.data] == [True, False, True, False]  # one per run
     assert figure.data[0].line.color == figure.data[1].line.color != figure.data[2].line.color
     assert figure.data[1].line.dash == "dash" and list(figure.data[1].y) == [1.1, 0.7]

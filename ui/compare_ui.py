@@ -7,12 +7,14 @@ then the curves of the picked runs only. Nothing polls here.
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import streamlit as st
 
 from dl_core.compare import curves_figure, setting_columns
 from dl_core.history import HistoryUnavailable, RunStore
-from ui.history_ui import (COLUMNS, label, owner, run_link, show_problems, store,
+from ui.history_ui import (COLUMNS, label, owner, run_link, safely, show_problems, store,
                            table_row)
 
 KEY = "compare"
@@ -49,7 +51,7 @@ def comparison(where: RunStore, who: str, records) -> None:
     if not picked:
         st.caption("Pick runs above to see their curves side by side.")
         return
-    chosen = where.get(who, picked)
+    chosen = safely(lambda: where.get(who, picked), [])
     names = [label(r) for r in chosen]
     left, right = st.columns(2)
     for column, metric in zip((left, right), ("loss", "accuracy")):
@@ -108,9 +110,9 @@ def export_import(where: RunStore, who: str, count: int) -> None:
     with st.expander("Export or import runs (JSON)", icon=":material/swap_vert:",
                      key=f"{KEY}:io_open"):
         messages("io")
-        if count:
+        if count:  # (the file is made when the button is pressed, not on every rerun)
             st.download_button(f"Download {count} run{'s' * (count != 1)} as JSON",
-                               where.export_json(who), file_name="runs.json",
+                               lambda: _export(where, who), file_name="runs.json",
                                mime="application/json", icon=":material/download:",
                                key=f"{KEY}:export")
         nonce = st.session_state.setdefault(f"{KEY}:upload_nonce", 0)
@@ -119,6 +121,15 @@ def export_import(where: RunStore, who: str, count: int) -> None:
                          args=(where, who, f"{KEY}:upload:{nonce}"),
                          help="Runs already kept are skipped; a file with a bad run adds "
                               "nothing.")
+
+
+def _export(where: RunStore, who: str) -> str:
+    """The JSON file (made in Streamlit's download thread: no page to show an error on,
+    so a history that cannot be read gives a file that says why)."""
+    try:
+        return where.export_json(who)
+    except HistoryUnavailable as exc:
+        return json.dumps({"error": str(exc)})
 
 
 def _import(where: RunStore, who: str, key: str) -> None:
@@ -145,15 +156,11 @@ def messages(section: str) -> None:
 
 
 def page() -> None:
-    show_problems()
     messages("manage")  # (a deleted run's section may be gone)
     where, who = store(), owner()
-    if where is None:
-        return
-    try:
-        records = where.runs(who)
-    except HistoryUnavailable as exc:
-        st.warning(str(exc), icon=":material/database:")
+    records = safely(lambda: where.runs(who)) if where is not None else None
+    show_problems()
+    if records is None:
         return
     kept = ("on this computer, in " + str(where.path) if who == "local" else
             "for this browser session only (a shared server: download them to keep them)")

@@ -21,7 +21,7 @@ import streamlit as st
 
 from dl_core import experiment_charts as charts
 from dl_core import experiments as ex
-from ui.live import arrow_bytes, live_interval, polling_fragment
+from ui.live import arrow_bytes, live_interval, polling_fragment, session_id
 from ui.polling import LOAD
 
 KEY = "experiments"
@@ -31,7 +31,8 @@ KINDS = {  # kind -> (label, icon)
     "generalization": ("Generalization", ":material/compare:"),
     "cost": ("Compute cost", ":material/speed:"),
 }
-CHART_HEIGHT = 320
+RUN_LABELS = {"race": "Run the optimizer race", "efficiency": "Run the data-efficiency sweep",
+              "generalization": "Run the generalization sweep"}
 ABOUT = {
     "race": (
         "The default MLP (64-64-32 ReLU) trained for 30 epochs from **the same initial "
@@ -43,8 +44,9 @@ ABOUT = {
         "Test accuracy against the size of the training set, from 2 % (23 images) to all "
         "1,149, for scikit-learn's logistic regression, the default MLP and the default "
         "CNN. Every point is the mean of 3 seeds (each draws its own stratified subset and "
-        "initial weights); the bar spans the lowest to the highest. Each network gets about "
-        "600 gradient steps (20 to 150 epochs). The FAQ asks when deep learning beats "
+        "initial weights); the bar spans the lowest to the highest. Each network trains for "
+        "about 600 gradient steps, between 20 and 150 epochs (so the two smallest sets get "
+        "150 and 300 steps). The FAQ asks when deep learning beats "
         "classic machine learning: here is the answer on these images.",
         "54 runs, about 25 s"),
     "generalization": (
@@ -95,7 +97,7 @@ def controls(kind: str) -> None:
     experiment = _experiments().get(kind)
     active = bool(experiment and experiment.snapshot().active)
     row = st.container(horizontal=True, gap="small", vertical_alignment="center")
-    row.button(f"Run the {KINDS[kind][0].lower()}", type="primary",
+    row.button(RUN_LABELS[kind], type="primary",
                icon=":material/play_arrow:", key=f"{KEY}:run:{kind}", on_click=on_run,
                args=(kind,), disabled=active,
                help="Trains in the background on the server's shared workers; the points "
@@ -110,24 +112,30 @@ def controls(kind: str) -> None:
 
 def progress_line(snap: ex.ExperimentSnapshot) -> str:
     total = len(snap.jobs)
-    training = sum(j.status in ("running", "starting") for j in snap.jobs)
-    failed = [j for j in snap.jobs if j.status in ("diverged", "failed")]
+    training = sum(j.status in ("running", "starting", "paused") for j in snap.jobs)
+    queued = sum(j.status == "queued" for j in snap.jobs)
+    failed = [j for j in snap.jobs if j.status in ("diverged", "failed") or
+              (j.status == "finished" and j.result is None)]
     text = (f"**{snap.done}** of {total} runs done · {snap.elapsed_seconds:.1f} s")
     if snap.active:
         text = f":material/play_arrow: running · {text} · {training} training now"
+        if queued:
+            text += (f" · {queued} waiting for a free slot (the server is training as many "
+                     "runs as it can share fairly)")
     elif snap.reason:
         text = f":material/stop_circle: {snap.reason} · {text}"
     else:
         text = f":material/check_circle: finished · {text}"
     if failed:
-        text += f" · {len(failed)} diverged or failed ({failed[0].message})"
+        text += (f" · {len(failed)} diverged, failed or could not be measured "
+                 f"({failed[0].key}: {failed[0].message})")
     return text
 
 
 def _chart(spec: dict, data: dict, alt: str, key: str) -> None:
     spec = dict(spec)
     spec["datasets"] = {name: arrow_bytes(pa.table(columns)) for name, columns in data.items()}
-    st.vega_lite_chart(spec, width="stretch", height=CHART_HEIGHT, alt=alt, key=key)
+    st.vega_lite_chart(spec, width="stretch", alt=alt, key=key)
 
 
 def _race_charts(snap) -> None:
@@ -148,8 +156,8 @@ def _race_charts(snap) -> None:
 
 
 def _efficiency_charts(snap) -> None:
-    data = charts.efficiency_data(snap)
-    _chart(charts.efficiency_spec(list(ex.MODELS), 1149), {"points": data},
+    data = charts.efficiency_data(snap, list(ex.MODELS))
+    _chart(charts.efficiency_spec(list(ex.MODELS), 23, 1149), {"points": data},
            f"test accuracy against training images: {len(data['mean'])} points",
            f"{KEY}:efficiency")
     summary = ex.summarize(snap.results(), "test_accuracy")
@@ -170,49 +178,68 @@ def _generalization_charts(snap) -> None:
             _chart(charts.generalization_spec(axis, list(values[axis])), data,
                    f"training and validation accuracy by {axis}: {len(data['gap']['x'])} "
                    "values measured", f"{KEY}:generalization:{axis}")
+            gap = data["gap"]
+            if len(gap["x"]) == len(values[axis]) and not snap.active:
+                st.caption(f"Gap: {gap['gap'][0]:.1%} at {gap['x'][0]}, "
+                           f"{max(gap['gap']):.1%} at most, {gap['gap'][-1]:.1%} at "
+                           f"{gap['x'][-1]} (validation {gap['validation'][0]:.1%} → "
+                           f"{gap['validation'][-1]:.1%}).")
 
 
 DRAW = {"race": _race_charts, "efficiency": _efficiency_charts,
         "generalization": _generalization_charts}
 
 
-def live(kind: str) -> None:
-    """Progress and charts; polls while the experiment runs, reruns the page at its end."""
-    experiment = _experiments().get(kind)
-    polling = bool(experiment and experiment.snapshot().active)
-    session = st.session_state.setdefault("session_id", "")
+def _running() -> list:
+    return [e for e in _experiments().values() if e.snapshot().active]
+
+
+def live(kind: str | None) -> None:
+    """Progress and charts of ``kind`` (None: none to draw). Polls while any experiment of
+    this session runs, whichever one is shown, so that none of them stops for want of a
+    viewer; reruns the page when the shown one, or the last one running, ends."""
+    experiment = _experiments().get(kind) if kind else None
+    polling = bool(_running())
+    shown_active = experiment is not None and experiment.snapshot().active
+    session = session_id()
 
     @polling_fragment(f"{KEY}:interval", live_interval, polling)
     def _view():
         cpu, wall = time.thread_time(), time.perf_counter()
-        if experiment is None:
-            st.caption("Not run yet in this session.")
-            snap = ex.ExperimentSnapshot((), False, 0.0, "")
-        else:
-            snap = experiment.snapshot()
-            if polling:
-                experiment.touch()
-                if not snap.active:
-                    st.rerun()
-            st.markdown(progress_line(snap))
-            st.progress(snap.done / max(len(snap.jobs), 1))
-        DRAW[kind](snap)
+        running = _running()
+        for other in running:
+            other.touch()
+        if polling and (not running or (shown_active and experiment not in running)):
+            st.rerun()  # drawn once more as it ended, without polling
+        if kind is not None:
+            _draw(kind, experiment)
         if polling:
             LOAD.record(session, time.thread_time() - cpu, time.perf_counter() - wall)
     _view()
 
 
+def _draw(kind: str, experiment) -> None:
+    if experiment is None:
+        st.caption("Not run yet in this session.")
+        snap = ex.ExperimentSnapshot((), False, 0.0, "")
+    else:
+        snap = experiment.snapshot()
+        st.markdown(progress_line(snap))
+        st.progress(snap.done / max(len(snap.jobs), 1))
+    DRAW[kind](snap)
+
+
 def compute_cost() -> None:
     """Accuracy against size and time, one point per kept run (the history)."""
-    from ui.history_ui import label, owner, show_problems, store
+    from ui.history_ui import label, owner, safely, show_problems, store
 
     st.markdown("Every run kept in your history is a point: its validation accuracy "
                 "against its trainable parameters and against its time per epoch. Bigger "
                 "is not always better; train a few networks of different sizes on the MLP "
                 "and CNN pages to fill it in.")
-    show_problems()
     where = store()
-    records = where.runs(owner()) if where else []
+    records = safely(lambda: where.runs(owner()), []) if where else []
+    show_problems()
     points = [r for r in records if r.metrics.get("val_accuracy") is not None and r.parameters]
     if not points:
         st.info("No run is kept yet: train on the MLP, CNN or 2D page first.",
@@ -229,6 +256,7 @@ def page() -> None:
                     format_func=lambda k: KINDS[k][0], label_visibility="collapsed")
     if kind == "cost":
         compute_cost()
+        live(None)  # (keeps a running experiment watched)
         return
     controls(kind)
     live(kind)

@@ -7,8 +7,9 @@ remote address) each browser session sees only its own. The file is
 ``DL_HISTORY_PATH`` (default ``~/.local/share/dl-playground/runs.sqlite3``).
 
 Server cost: one record per ended run (~2 KB plus ~100 bytes per epoch, at most 1,000
-epochs kept), written in the worker thread that ended the run (a few ms); a shared
-server's session runs are deleted 7 days after they started unless pinned. No thread.
+epochs kept), written in the worker thread that ended the run (a few ms, at most
+LOCK_TIMEOUT_SECONDS when another writer holds the file); a shared server's session runs
+are deleted 7 days after they started unless pinned (checked once a day). No thread.
 """
 
 from __future__ import annotations
@@ -32,15 +33,22 @@ LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "::1")
 
 
 class Problems:
-    """History errors met in worker threads, for the page to show (thread-safe)."""
+    """What keeps the history from working, for the page to show (thread-safe): the last
+    failed write (a run that was not kept; cleared only by a write that works) and the
+    last failed read or open (cleared by one that works)."""
 
     def __init__(self):
         self._lock = threading.Lock()
-        self.last: str | None = None
+        self.write: str | None = None
+        self.read: str | None = None
 
-    def report(self, message: str | None) -> None:
+    def report(self, message: str | None, kind: str = "read") -> None:
         with self._lock:
-            self.last = message
+            setattr(self, kind, message)
+
+    def messages(self) -> list[str]:
+        with self._lock:
+            return list(dict.fromkeys(m for m in (self.write, self.read) if m))
 
 
 def problems() -> Problems:
@@ -48,55 +56,95 @@ def problems() -> Problems:
 
 
 def owner() -> str:
-    """"local" on one's own machine, else this browser session's own key."""
+    """"local" on one's own machine, else this browser session's own key.
+
+    ``auto`` counts a session as local only when its connection comes from this machine
+    (Streamlit gives no client address then), with a loopback Host and no proxy's
+    forwarding headers; a proxy on the same machine that adds none of them must set
+    ``DL_HISTORY_SCOPE=session`` (deploy/ does)."""
     scope = os.environ.get("DL_HISTORY_SCOPE", "auto")
     if scope == "auto":
-        host = (st.context.headers.get("Host") or "localhost").rsplit(":", 1)[0]
-        scope = "local" if host in LOCAL_HOSTS or host.startswith("[::1]") else "session"
+        headers = st.context.headers
+        host = (headers.get("Host") or "localhost").rsplit(":", 1)[0]
+        forwarded = any(headers.get(h) for h in ("X-Forwarded-For", "Forwarded",
+                                                 "X-Real-Ip"))
+        scope = "local" if (st.context.ip_address is None and not forwarded and
+                            host in LOCAL_HOSTS) else "session"
     if scope == "local":
         return "local"
     return "session:" + st.session_state.setdefault("history:session", uuid.uuid4().hex)
 
 
-@st.cache_resource(show_spinner=False)
-def _open(path: str) -> RunStore:
+LOCK_TIMEOUT_SECONDS = 1.0  # a write waits this long for another writer, then gives up
+PRUNE_EVERY_SECONDS = 24 * 3600
+_stores: dict[str, RunStore] = {}
+_stores_lock = threading.Lock()
+_pruned = [0.0]  # when session runs were last pruned (time.time())
+
+
+def open_store(path: str) -> RunStore:
     """One store object per file for the process (it holds no connection: each call opens
-    its own). Old session runs are pruned once per process start."""
-    store = RunStore(path)
-    store.prune("session:", time.time() - SESSION_RUNS_KEPT_SECONDS)
-    return store
+    its own), from any thread; raises HistoryUnavailable. A write never holds a training
+    worker longer than LOCK_TIMEOUT_SECONDS. Old session runs are pruned once a day."""
+    with _stores_lock:
+        opened = _stores.get(path)
+        if opened is None:
+            opened = _stores[path] = RunStore(path, timeout=LOCK_TIMEOUT_SECONDS)
+        due = time.time() - _pruned[0] > PRUNE_EVERY_SECONDS
+        if due:
+            _pruned[0] = time.time()
+    if due:
+        try:
+            opened.prune("session:", time.time() - SESSION_RUNS_KEPT_SECONDS)
+        except HistoryUnavailable:
+            _pruned[0] = 0.0  # (tried again next time)
+    return opened
+
+
+def _said(exc: Exception) -> str:
+    text = str(exc)
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def safely(action, default=None):
+    """``action()``, or ``default`` with the reason kept for :func:`show_problems` when
+    the history cannot be used just now (locked, damaged since it was opened)."""
+    try:
+        value = action()
+    except HistoryUnavailable as exc:
+        problems().report(_said(exc))
+        return default
+    problems().report(None)  # reading works again (a failed write stays said)
+    return value
 
 
 def store() -> RunStore | None:
     """The store, or None (and the reason in :func:`problems`) when it cannot be used."""
     from dl_core.history import default_path
 
-    try:
-        opened = _open(str(default_path()))
-    except HistoryUnavailable as exc:
-        problems().report(str(exc)[:1].upper() + str(exc)[1:] + ".")
-        return None
-    return opened
+    return safely(lambda: open_store(str(default_path())))
 
 
 def recorder(make_record, who: str | None = None):
     """An ``on_end`` callback for a BackgroundRun: saves ``make_record(run)`` (a
-    RunRecord, or None for a run with no epoch) under this session's owner. Runs in the
-    worker thread; reads nothing from Streamlit there."""
-    where, who, sink = store(), who or owner(), problems()
+    RunRecord, or None when there is nothing new to keep) under this session's owner.
+    Runs in the worker thread and opens the store there (a file locked when the run
+    started may work when it ends); reads nothing from Streamlit there."""
+    from dl_core.history import default_path
+
+    path, who, sink = str(default_path()), who or owner(), problems()
 
     def on_end(run) -> None:
-        if where is None:
-            return
         try:
             record = make_record(run)
             if record is not None:
-                where.save(who, record)
-                sink.report(None)
+                open_store(path).save(who, record)
+                sink.report(None, "write")
         except HistoryUnavailable as exc:
-            sink.report(str(exc)[:1].upper() + str(exc)[1:] + ".")
+            sink.report(f"A run was not kept: {_said(exc)}", "write")
         except Exception as exc:  # noqa: BLE001 - a run that cannot be kept is said so
-            sink.report(f"A run could not be kept in the history: {type(exc).__name__}: {exc}")
+            sink.report(f"A run was not kept in the history: {type(exc).__name__}: {exc}",
+                        "write")
     return on_end
 
 
@@ -112,8 +160,7 @@ def label(record: RunRecord) -> str:
 
 
 def show_problems() -> None:
-    message = problems().last
-    if message:
+    for message in problems().messages():
         st.warning(message, icon=":material/database:")
 
 
@@ -124,11 +171,11 @@ def history_panel(page: str, shown=None) -> None:
     if shown is not None:
         shown.run.wait_reported(1.0)  # a run that just ended is being saved
     where = store()
-    records = [r for r in where.runs(owner())] if where else []
+    records = safely(lambda: where.runs(owner()), []) if where else []
     mine = [r for r in records if r.page == page]
+    show_problems()  # (not inside the expander: a history that cannot be kept is news)
     with st.expander(f"Run history: {len(mine)} run{'s' * (len(mine) != 1)} of this page kept",
-                     icon=":material/history:"):
-        show_problems()
+                     icon=":material/history:", key=f"{page}:history_open"):
         if not mine:
             st.caption("Every run is kept here when it ends or is stopped: its settings, "
                        "curves and figures.")
@@ -156,7 +203,8 @@ COLUMNS = {
 def table_row(record: RunRecord, extra: dict | None = None) -> dict:
     """One run as a table row (the columns of COLUMNS, plus ``extra`` after the name)."""
     m = record.metrics
-    return {"pinned": record.pinned, "name": label(record), **(extra or {}),
+    return {"pinned": record.pinned,
+            "name": record.name or f"{PAGE_TITLES[record.page]} run", **(extra or {}),
             "started": datetime.fromtimestamp(record.started),  # (the server's local time)
             "network": record.summary, "epochs": record.epochs,
             "val_accuracy": m.get("val_accuracy"), "test_accuracy": m.get("test_accuracy"),

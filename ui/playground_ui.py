@@ -247,6 +247,7 @@ def _start(spec: PlaygroundSpec, paused: bool) -> ShownRun:
     if shown is not None:
         shown.run.stop()
         shown.run.join(2.0)
+        shown.run.wait_reported(2.0)  # (its history entry is written before ours)
     done = len(snap.history) if continues is not None else 0
     if continues is None:
         page.runs_started += 1
@@ -259,7 +260,7 @@ def _start(spec: PlaygroundSpec, paused: bool) -> ShownRun:
     if continues is not None:
         run.set_learning_rate(spec.learning_rate)
     shown_now.append(ShownRun(number, run, spec) if continues is None else
-                     ShownRun(number, run, spec, continues.record_id, continues.started))
+                     continues.continued(run, spec))
     run.start(paused=paused)
     page.shown = shown_now[0]
     page.notice = None
@@ -281,13 +282,15 @@ def _recorder(number: int, shown: list):
     from ui.history_ui import recorder
 
     def make_record(run: BackgroundRun):
-        snap = run.snapshot()
-        if not snap.history or not shown:
-            return None
-        from dl_core.recording import playground_record
+        from dl_core.recording import playground_record, worth_keeping
 
+        snap = run.snapshot()
+        if not shown or not worth_keeping(snap):
+            return None
         own = shown[0]
-        return playground_record(to_query_params(own.config), summary(own.config), snap,
+        text = summary(own.first_config) + (
+            "; learning rate changed during the run" if snap.lr_changes else "")
+        return playground_record(to_query_params(own.first_config), text, snap,
                                  run.trainer, own.record_id, own.started,
                                  name=f"2D run {number}")
     return recorder(make_record)

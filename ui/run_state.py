@@ -35,6 +35,18 @@ class ShownRun:
     config: Config
     record_id: str = field(default_factory=lambda: uuid.uuid4().hex)  # its history entry
     started: float = field(default_factory=time.time)  # Unix time of its first epoch
+    # the settings it started with (the history keeps these: its link trains it again,
+    # learning-rate changes made during the run aside)
+    first_config: object = None
+
+    def __post_init__(self):
+        if self.first_config is None:
+            self.first_config = self.config
+
+    def continued(self, run: BackgroundRun, config) -> "ShownRun":
+        """The run that trains this one further: the same number and history entry."""
+        return ShownRun(self.number, run, config, self.record_id, self.started,
+                        self.first_config)
 
     def snapshot(self) -> RunSnapshot:
         return self.run.snapshot()
@@ -85,6 +97,7 @@ def _start(page: str, config: Config, paused: bool, continues: ShownRun | None =
     epochs = t.epochs
     if continues is not None:  # at least one more epoch than it has
         continues.run.join(2.0)  # its status is final; its thread is leaving
+        continues.run.wait_reported(2.0)  # (its history entry is written before ours)
         epochs = max(epochs, len(continues.snapshot().history) + 1)
     if continues is None:
         state.runs_started += 1
@@ -97,7 +110,7 @@ def _start(page: str, config: Config, paused: bool, continues: ShownRun | None =
     if continues is not None:  # the run applies it only if it differs from the model's
         run.set_learning_rate(t.learning_rate)
     shown.append(ShownRun(number, run, config) if continues is None else
-                 ShownRun(number, run, config, continues.record_id, continues.started))
+                 continues.continued(run, config))
     run.start(paused=paused)  # it may wait in the server's queue; the page says so
     state.shown = shown[0]
     state.notice = None
@@ -110,13 +123,15 @@ def _recorder(page: str, number: int, shown: list):
     from ui.history_ui import PAGE_TITLES, recorder
 
     def make_record(run: BackgroundRun):
-        snap = run.snapshot()
-        if not snap.history or not shown:
-            return None
-        from dl_core.recording import digits_record
+        from dl_core.recording import digits_record, worth_keeping
 
+        snap = run.snapshot()
+        if not shown or not worth_keeping(snap):
+            return None
         own = shown[0]
-        return digits_record(page, to_query_params(own.config), describe(own.config), snap,
+        summary = describe(own.first_config) + (
+            "; learning rate changed during the run" if snap.lr_changes else "")
+        return digits_record(page, to_query_params(own.first_config), summary, snap,
                              run.trainer, own.record_id, own.started,
                              name=f"{PAGE_TITLES[page]} run {number}")
     return recorder(make_record)

@@ -79,6 +79,14 @@ def test_a_run_survives_a_restart_and_is_compared_reopened_exported_and_imported
         wait_ready(page)
         assert page.get_by_role("button", name=re.compile("Download 2 runs as JSON")).count()
         assert error_count(page) == 0
+
+        page.get_by_test_id("stSidebarNav").get_by_text("Experiments").click()
+        wait_until(lambda: page.get_by_text("Compute cost").count() > 0)
+        page.get_by_text("Compute cost").first.click()
+        points = wait_until(lambda: page.evaluate(
+            "() => [...document.querySelectorAll('.js-plotly-plot')]"
+            ".map(p => (p.data || []).reduce((n, t) => n + t.x.length, 0))"))
+        assert points == [4]  # 2 runs, each against parameters and against time
     context.close()
 
 
@@ -95,7 +103,7 @@ def test_the_race_grows_live_and_stop_keeps_a_sweeps_points(page, app_url):
 
     page.get_by_text("Data efficiency").first.click()
     wait_ready(page)
-    button(page, "Run the data efficiency").click()
+    button(page, "Run the data-efficiency sweep").click()
     points = "test accuracy against training images"
     wait_until(lambda: _aria_number(page, points, r": (\d+) points") >= 3, timeout=90)
     button(page, "Stop").click()
@@ -105,3 +113,12 @@ def test_the_race_grows_live_and_stop_keeps_a_sweeps_points(page, app_url):
     assert kept >= 3 and error_count(page) == 0
     page.wait_for_timeout(1500)
     assert _aria_number(page, points, r": (\d+) points") == kept  # nothing trains on
+
+    page.get_by_text("Generalization").first.click()
+    wait_ready(page)
+    button(page, "Run the generalization sweep").click()
+    width = "training and validation accuracy by width"
+    wait_until(lambda: _aria_number(page, width, r": (\d+) values measured") >= 2, timeout=90)
+    button(page, "Stop").click()
+    wait_until(lambda: page.get_by_text("stopped with the Stop button").count() > 0)
+    assert error_count(page) == 0
