@@ -14,6 +14,7 @@ from dl_core.history import RunRecord
 
 COLOURS = px.colors.qualitative.D3 + px.colors.qualitative.Set2
 MISSING = "-"
+NOT_THE_RUN = {"epoch_delay_ms", "speed"}  # how fast it was shown, not what was trained
 CURVES = {  # metric -> (title, training series, held-out series, axis format)
     "loss": ("Loss", "loss", "val_loss", ""),
     "accuracy": ("Accuracy", "accuracy", "val_accuracy", ".0%"),
@@ -39,8 +40,8 @@ def differing_settings(records: list[RunRecord]) -> list[str]:
     names: dict[str, None] = {}
     for record in records:
         names.update(dict.fromkeys(record.config))
-    differ = [n for n in names
-              if len({r.config.get(n, MISSING) for r in records}) > 1]
+    differ = [n for n in names if n not in NOT_THE_RUN
+              and len({r.config.get(n, MISSING) for r in records}) > 1]
     if len({r.page for r in records}) > 1:
         differ.insert(0, "page")
     return differ
@@ -77,7 +78,7 @@ def curves_figure(records: list[RunRecord], names: list[str], metric: str) -> go
                 hovertemplate=f"{name} · {kind}<br>epoch %{{x}}: %{{y:.4g}}<extra></extra>"))
             shown = True
     figure.update_layout(
-        title=f"{title}: training (solid), validation (dashed)",
+        title=title,
         height=360 + 22 * len(records), margin={"l": 10, "r": 10, "t": 50, "b": 10},
         hovermode="closest", legend={"orientation": "h", "yanchor": "top", "y": -0.18,
                                      "x": 0},

@@ -10,7 +10,6 @@ those columns.
 from __future__ import annotations
 
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from dl_core.compare import COLOURS
 from dl_core.experiments import summarize
@@ -32,7 +31,7 @@ def _base(title: str, data: str) -> dict:
 def _colour(field: str, domain: list[str], title: str | None = None) -> dict:
     return {"field": field, "type": "nominal", "title": title,
             "scale": {"domain": list(domain), "range": COLOURS[:len(domain)]},
-            "legend": {"orient": "bottom", "columns": 4, "labelLimit": 160}}
+            "legend": {"orient": "bottom", "columns": 2, "labelLimit": 130}}
 
 
 # ------------------------------------------------------------------ optimizer race
@@ -67,6 +66,8 @@ def race_data(snap, metric: str) -> dict[str, list]:
 
 
 # ------------------------------------------------------------------ data efficiency
+SEEDS = 3  # a point is complete with this many seeds; hollow until then
+PARTIAL = {"condition": {"test": f"datum.seeds < {SEEDS}", "value": 0}, "value": 1}
 DODGE = 1.06  # the models' points sit this factor apart on the log axis (bars stay apart)
 
 
@@ -88,9 +89,9 @@ def efficiency_spec(models: list[str], min_images: int, max_images: int) -> dict
                                     "title": "test accuracy", "axis": {"format": ".0%"},
                                     "scale": {"zero": False}},
                       "color": colour}},
-        {"mark": {"type": "point", "filled": True, "size": 50},
+        {"mark": {"type": "point", "filled": True, "size": 50, "strokeWidth": 1.5},
          "encoding": {"x": x, "y": {"field": "mean", "type": "quantitative"}, "color": colour,
-                      "tooltip": tooltip}},
+                      "fillOpacity": PARTIAL, "tooltip": tooltip}},
         {"mark": {"type": "rule", "strokeWidth": 2},
          "encoding": {"x": x, "y": {"field": "low", "type": "quantitative"},
                       "y2": {"field": "high"}, "color": colour, "tooltip": tooltip}}]
@@ -143,8 +144,11 @@ def generalization_spec(axis: str, values: list) -> dict:
                       "tooltip": [{"field": "x", "title": x_title},
                                   {"field": "gap", "format": ".1%",
                                    "title": "gap (training - validation)"}]}},
-        {"mark": {"type": "line", "point": {"filled": True, "size": 50}, "strokeWidth": 2},
-         "encoding": {"x": x, "y": y, "color": colour, "tooltip": tooltip}},
+        {"mark": {"type": "line", "strokeWidth": 2},
+         "encoding": {"x": x, "y": y, "color": colour}},
+        {"mark": {"type": "point", "filled": True, "size": 50, "strokeWidth": 1.5},
+         "encoding": {"x": x, "y": y, "color": colour, "fillOpacity": PARTIAL,
+                      "tooltip": tooltip}},
         {"mark": {"type": "rule", "strokeWidth": 2},
          "encoding": {"x": x, "y": {"field": "low", "type": "quantitative"},
                       "y2": {"field": "high"}, "color": colour}}]
@@ -171,12 +175,17 @@ def generalization_data(snap, axis: str) -> dict[str, dict[str, list]]:
 
 
 # ------------------------------------------------------------------ compute cost
-def cost_figure(records, names: list[str]) -> go.Figure:
-    """Validation accuracy against trainable parameters and against ms per epoch, one
-    point per kept run, a colour per page (log x axes)."""
-    figure = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
-                           subplot_titles=("against trainable parameters",
-                                           "against ms per epoch"))
+COST_AXES = {  # x -> (title, record attribute)
+    "parameters": ("trainable parameters", "parameters"),
+    "time": ("ms per epoch (median)", "ms_per_epoch"),
+}
+
+
+def cost_figure(records, names: list[str], axis: str) -> go.Figure:
+    """Validation accuracy against trainable parameters or ms per epoch (``axis``), one
+    point per kept run, a colour per page (log x axis; FLOPs and more on hover)."""
+    x_title, attribute = COST_AXES[axis]
+    figure = go.Figure()
     pages = sorted({r.page for r in records})
     titles = {"mlp": "MLP page", "cnn": "CNN page", "playground": "2D page (test points)"}
     for i, page in enumerate(pages):
@@ -187,16 +196,16 @@ def cost_figure(records, names: list[str]) -> go.Figure:
         hover = [f"{n}<br>{r.summary}<br>{r.parameters:,} parameters · "
                  f"{r.flops_per_example:,} FLOPs/example<br>{r.ms_per_epoch:.1f} ms/epoch · "
                  f"validation accuracy {r.metrics['val_accuracy']:.1%}" for r, n in mine]
-        for col, x in ((1, [r.parameters for r, _ in mine]),
-                       (2, [r.ms_per_epoch for r, _ in mine])):
-            figure.add_trace(go.Scatter(
-                x=x, y=[r.metrics["val_accuracy"] for r, _ in mine], mode="markers",
-                name=titles.get(page, page), legendgroup=page, showlegend=col == 1,
-                marker={"color": COLOURS[i % len(COLOURS)], "size": 10, "opacity": 0.8},
-                text=hover, hovertemplate="%{text}<extra></extra>"), row=1, col=col)
-    figure.update_xaxes(type="log", row=1, col=1, title="trainable parameters")
-    figure.update_xaxes(type="log", row=1, col=2, title="ms per epoch (median)")
-    figure.update_yaxes(title="validation accuracy", tickformat=".0%", row=1, col=1)
-    figure.update_layout(height=420, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                         legend={"orientation": "h", "y": -0.25, "x": 0})
+        figure.add_trace(go.Scatter(
+            x=[getattr(r, attribute) for r, _ in mine],
+            y=[r.metrics["val_accuracy"] for r, _ in mine], mode="markers",
+            name=titles.get(page, page),
+            marker={"color": COLOURS[i % len(COLOURS)], "size": 10, "opacity": 0.8},
+            text=hover, hovertemplate="%{text}<extra></extra>"))
+    figure.update_layout(
+        title=f"Accuracy against {x_title.split(' (')[0]}", height=380,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
+        xaxis={"type": "log", "title": x_title, "nticks": 6},
+        yaxis={"title": "validation accuracy", "tickformat": ".0%"})
     return figure

@@ -108,18 +108,17 @@ class RunRecord:
         if missing:
             raise ValueError(f"a run lacks {', '.join(missing)}")
         values = {name: data[name] for name in known if name in data}
-        try:
-            values["parameters"] = int(values["parameters"])
-            values["flops_per_example"] = int(values["flops_per_example"])
-            values["epochs"] = int(values["epochs"])
-            values["ms_per_epoch"] = float(values["ms_per_epoch"])
-            values["started"] = float(values["started"])
-            values["pinned"] = bool(values.get("pinned", False))
-            for name in ("page", "status", "reason", "name", "id", "summary"):
-                if name in values and not isinstance(values[name], str):
-                    raise ValueError(f"{name}: expected text, got {values[name]!r}")
-        except (TypeError, ValueError, OverflowError) as exc:
-            raise ValueError(f"a run has a bad field: {exc}") from None
+        for name, kind in (("parameters", int), ("flops_per_example", int), ("epochs", int),
+                           ("ms_per_epoch", float), ("started", float)):
+            try:
+                values[name] = kind(values[name])
+            except (TypeError, ValueError, OverflowError):
+                raise ValueError(f"{name}: expected a number, got {values[name]!r:.60}") \
+                    from None
+        values["pinned"] = bool(values.get("pinned", False))
+        for name in ("page", "status", "reason", "name", "id", "summary"):
+            if name in values and not isinstance(values[name], str):
+                raise ValueError(f"{name}: expected text, got {values[name]!r:.60}")
         try:
             return cls(**values)  # (its checks say which field is wrong)
         except (TypeError, OverflowError) as exc:
@@ -365,6 +364,23 @@ def parse_export(data: bytes | str) -> list[RunRecord]:
     for number, item in enumerate(document["runs"], start=1):
         try:
             records.append(RunRecord.from_dict(item))
+            _check_settings(records[-1])
         except ValueError as exc:
             raise ValueError(f"run {number}: {exc}") from None
     return records
+
+
+def _check_settings(record: RunRecord) -> None:
+    """ValueError when a run's settings are not what its page would take from its link
+    (a bad or unknown value: the link would open other settings than the run's)."""
+    text = {k: str(v) for k, v in record.config.items()}
+    if record.page == "playground":
+        from dl_core.playground_settings import from_query_params as parse_2d
+
+        _, warnings = parse_2d(text)
+    else:
+        from dl_core.config import from_query_params
+
+        _, warnings = from_query_params(text, record.page)
+    if warnings:
+        raise ValueError(f"config: {warnings[0]}")

@@ -11,6 +11,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # per test session; tests that need an empty one point DL_HISTORY_PATH elsewhere.
 os.environ["DL_HISTORY_PATH"] = os.path.join(tempfile.mkdtemp(prefix="dl-history-"),
                                              "runs.sqlite3")
+# every test's session (and browser) its own history, as on a shared server
+os.environ["DL_HISTORY_SCOPE"] = "session"
 
 import pytest  # noqa: E402
 

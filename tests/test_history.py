@@ -116,6 +116,18 @@ def test_a_bad_import_says_why_and_adds_nothing(tmp_path, data, message):
     assert len(store.runs("alice")) == 1
 
 
+@pytest.mark.parametrize("change, message", [
+    ({"started": "yesterday"}, "run 1: started: expected a number, got 'yesterday'"),
+    ({"config": {"hidden_units": "banana"}}, "run 1: config: hidden_units: 'banana'"),
+    ({"config": {"dataset": "moons"}, "page": "playground"}, "run 1: config: dataset"),
+    ({"curves": {"loss": [1, "x"]}}, "run 1: curves: 'loss' must be a list of finite"),
+])
+def test_a_run_with_a_bad_field_or_setting_is_refused_by_name(change, message):
+    data = {**json.loads(json.dumps(record().__dict__)), **change}
+    with pytest.raises(ValueError, match=message):
+        parse_export(json.dumps({"version": 1, "runs": [data]}))
+
+
 def test_one_bad_run_in_an_import_adds_none_of_them(tmp_path):
     store = RunStore(tmp_path / "runs.sqlite3")
     good = json.loads(RunStore(tmp_path / "other.sqlite3").export_json("x"))
@@ -203,7 +215,8 @@ def test_a_hand_edited_run_imports_only_if_every_page_can_show_it(field, value, 
     curves_figure([run, other], ["a", "b"], "loss")
     curves_figure([run, other], ["a", "b"], "accuracy")
     if run.metrics.get("val_accuracy") is not None:
-        cost_figure([run], ["a"])
+        cost_figure([run], ["a"], "parameters")
+        cost_figure([run], ["a"], "time")
 
 
 def test_a_file_of_the_first_draft_without_a_curves_column_is_upgraded(tmp_path):

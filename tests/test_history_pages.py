@@ -75,7 +75,7 @@ def test_two_runs_show_what_differs_and_can_be_renamed_pinned_and_deleted(histor
     at.selectbox(key="compare:manage").set_value(second.id).run()
     at.button(key=f"compare:delete:{second.id}").click().run()
     assert [r.id for r in RunStore(history).runs("local")] == [run_id]
-    assert any("Run deleted" in s.value for s in at.success)
+    assert any(s.value.startswith("Deleted MLP run") for s in at.success)
     assert widget(at.multiselect, "Runs to compare").value == [run_id]
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from dl_core.compare import curves_figure, setting_columns
-from dl_core.history import HistoryUnavailable, RunStore
+from dl_core.history import MAX_IMPORT_BYTES, HistoryUnavailable, RunStore
 from ui.history_ui import (COLUMNS, label, owner, run_link, safely, show_problems, store,
                            table_row)
 
@@ -28,9 +28,12 @@ def _picked_ids(records) -> list[str]:
     key = f"{KEY}:picked"
     if key in st.session_state:
         st.session_state[key] = [i for i in st.session_state[key] if i in ids]
-    else:
+    else:  # the pinned runs, else the newest runs of the newest run's page
         pinned = [r.id for r in records if r.pinned]
-        st.session_state[key] = pinned or [r.id for r in records[:DEFAULT_PICKED]]
+        newest = max(records, key=lambda r: r.started)
+        same_page = [r.id for r in sorted(records, key=lambda r: -r.started)
+                     if r.page == newest.page]
+        st.session_state[key] = pinned or same_page[:DEFAULT_PICKED]
     return st.session_state[key]
 
 
@@ -53,6 +56,8 @@ def comparison(where: RunStore, who: str, records) -> None:
         return
     chosen = safely(lambda: where.get(who, picked), [])
     names = [label(r) for r in chosen]
+    st.caption("Solid lines: training; dashed: validation (on the 2D page, its test "
+               "points). One colour per run; click a name in a legend to hide it.")
     left, right = st.columns(2)
     for column, metric in zip((left, right), ("loss", "accuracy")):
         column.plotly_chart(curves_figure(chosen, names, metric), key=f"{KEY}:{metric}",
@@ -89,16 +94,20 @@ def manage(where: RunStore, who: str, records) -> None:
                    on_change=_act, args=(where.pin, who, run_id, f"{KEY}:pin:{run_id}"),
                    help="Pinned runs are listed first, picked first on this page, and never "
                         "cleared from a shared server's history.")
-        row.button("Delete", icon=":material/delete:", key=f"{KEY}:delete:{run_id}",
-                   on_click=_act, args=(where.delete, who, run_id, None))
+        with row.popover("Delete", icon=":material/delete:"):
+            st.markdown(f"Delete **{label(record)}** and its curves for good?")
+            st.button(f"Delete {record.name or 'this run'}", type="primary",
+                      key=f"{KEY}:delete:{run_id}", on_click=_act,
+                      args=(where.delete, who, run_id, None, label(record)))
+        messages("manage")
 
 
-def _act(action, who: str, run_id: str, value_key: str | None) -> None:
+def _act(action, who: str, run_id: str, value_key: str | None, name: str = "") -> None:
     """Apply a rename / pin / delete; a store error is said, not raised."""
     try:
         if value_key is None:
             action(who, run_id)
-            st.session_state[f"{KEY}:message:manage"] = ("success", "Run deleted.")
+            st.session_state[f"{KEY}:message:manage"] = ("success", f"Deleted {name}.")
         else:
             action(who, run_id, st.session_state[value_key])
     except HistoryUnavailable as exc:
@@ -118,6 +127,7 @@ def export_import(where: RunStore, who: str, count: int) -> None:
         nonce = st.session_state.setdefault(f"{KEY}:upload_nonce", 0)
         st.file_uploader("Add runs from an exported JSON file", type=["json"],
                          key=f"{KEY}:upload:{nonce}", on_change=_import,
+                         max_upload_size=MAX_IMPORT_BYTES // 1_000_000,
                          args=(where, who, f"{KEY}:upload:{nonce}"),
                          help="Runs already kept are skipped; a file with a bad run adds "
                               "nothing.")
@@ -156,7 +166,6 @@ def messages(section: str) -> None:
 
 
 def page() -> None:
-    messages("manage")  # (a deleted run's section may be gone)
     where, who = store(), owner()
     records = safely(lambda: where.runs(who)) if where is not None else None
     show_problems()
@@ -173,4 +182,6 @@ def page() -> None:
         st.subheader("All kept runs", divider="gray")
         runs_table(records)
         manage(where, who, records)
+    if not records:
+        messages("manage")  # (the last run was deleted: its section is gone)
     export_import(where, who, len(records))

@@ -44,7 +44,7 @@ ABOUT = {
         "Test accuracy against the size of the training set, from 2 % (23 images) to all "
         "1,149, for scikit-learn's logistic regression, the default MLP and the default "
         "CNN. Every point is the mean of 3 seeds (each draws its own stratified subset and "
-        "initial weights); the bar spans the lowest to the highest. Each network trains for "
+        "initial weights; a point is hollow while fewer are done); the bar spans the lowest to the highest. Each network trains for "
         "about 600 gradient steps, between 20 and 150 epochs (so the two smallest sets get "
         "150 and 300 steps). The FAQ asks when deep learning beats "
         "classic machine learning: here is the answer on these images.",
@@ -53,7 +53,9 @@ ABOUT = {
         "Training against validation accuracy of a one-hidden-layer MLP trained 60 epochs "
         "on a quarter of the training images (287), where overfitting shows: as its width "
         "grows, then at 256 units as dropout or the L2 penalty grows. The shaded band is "
-        "the gap between what it learnt by heart and what carries over. Means of 3 seeds.",
+        "the gap between what it learnt by heart and what carries over. Means of 3 seeds "
+        "(hollow while fewer are done); with 288 validation images, accuracy moves in "
+        "steps of 0.35 points.",
         "54 runs, about 30 s"),
 }
 
@@ -180,10 +182,14 @@ def _generalization_charts(snap) -> None:
                    "values measured", f"{KEY}:generalization:{axis}")
             gap = data["gap"]
             if len(gap["x"]) == len(values[axis]) and not snap.active:
-                st.caption(f"Gap: {gap['gap'][0]:.1%} at {gap['x'][0]}, "
-                           f"{max(gap['gap']):.1%} at most, {gap['gap'][-1]:.1%} at "
-                           f"{gap['x'][-1]} (validation {gap['validation'][0]:.1%} → "
-                           f"{gap['validation'][-1]:.1%}).")
+                pts = [f"{100 * g:.1f} pts" for g in gap["gap"]]
+                st.caption(f"Gap: {pts[0]} at {gap['x'][0]}, {max(pts, key=_pts)} at most, "
+                           f"{pts[-1]} at {gap['x'][-1]} (validation "
+                           f"{gap['validation'][0]:.1%} → {gap['validation'][-1]:.1%}).")
+
+
+def _pts(text: str) -> float:
+    return float(text.split()[0])
 
 
 DRAW = {"race": _race_charts, "efficiency": _efficiency_charts,
@@ -245,10 +251,13 @@ def compute_cost() -> None:
         st.info("No run is kept yet: train on the MLP, CNN or 2D page first.",
                 icon=":material/history:")
         return
-    st.plotly_chart(charts.cost_figure(points, [label(r) for r in points]),
-                    key=f"{KEY}:cost", config={"displaylogo": False})
-    st.caption(f"{len(points)} run{'s' * (len(points) != 1)} kept. FLOPs per example count the forward pass (2 per "
-               "multiply-add, 1 per bias); training costs about three times that.")
+    names = [label(r) for r in points]
+    for column, axis in zip(st.columns(2), charts.COST_AXES):  # (stacked on phones)
+        column.plotly_chart(charts.cost_figure(points, names, axis), key=f"{KEY}:cost:{axis}",
+                            config={"displaylogo": False})
+    st.caption(f"{len(points)} run{'s' * (len(points) != 1)} kept. Point at a run for its "
+               "FLOPs per example (the forward pass: 2 per multiply-add, 1 per bias; "
+               "training costs about three times that).")
 
 
 def page() -> None:

@@ -15,6 +15,7 @@ are deleted 7 days after they started unless pinned (checked once a day). No thr
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 import uuid
@@ -148,6 +149,16 @@ def recorder(make_record, who: str | None = None):
     return on_end
 
 
+def last_run_number(page: str) -> int:
+    """The highest n of the runs named "<page> run n" in this owner's history (0: none)."""
+    where = store()
+    records = safely(lambda: where.runs(owner()), []) if where else []
+    pattern = re.compile(rf"{re.escape(PAGE_TITLES[page])} run (\d+)")
+    numbers = [int(m.group(1)) for r in records if r.page == page
+               for m in [pattern.fullmatch(r.name)] if m]
+    return max(numbers, default=0)
+
+
 def run_link(record: RunRecord) -> str:
     """The link that opens ``record``'s settings on its page."""
     path = {"playground": "playground"}.get(record.page, record.page)
@@ -174,8 +185,12 @@ def history_panel(page: str, shown=None) -> None:
     records = safely(lambda: where.runs(owner()), []) if where else []
     mine = [r for r in records if r.page == page]
     show_problems()  # (not inside the expander: a history that cannot be kept is news)
+    snap = shown.snapshot() if shown is not None else None
     with st.expander(f"Run history: {len(mine)} run{'s' * (len(mine) != 1)} of this page kept",
                      icon=":material/history:", key=f"{page}:history_open"):
+        if snap is not None and snap.active:
+            st.caption(f"{PAGE_TITLES[page]} {shown.name} is still {snap.status}: it is kept "
+                       "(or its entry brought up to date) when it ends.")
         if not mine:
             st.caption("Every run is kept here when it ends or is stopped: its settings, "
                        "curves and figures.")
@@ -203,11 +218,12 @@ COLUMNS = {
 def table_row(record: RunRecord, extra: dict | None = None) -> dict:
     """One run as a table row (the columns of COLUMNS, plus ``extra`` after the name)."""
     m = record.metrics
+    held_out = None if record.page == "playground" else m.get("val_accuracy")  # (2D: test)
     return {"pinned": record.pinned,
             "name": record.name or f"{PAGE_TITLES[record.page]} run", **(extra or {}),
             "started": datetime.fromtimestamp(record.started),  # (the server's local time)
             "network": record.summary, "epochs": record.epochs,
-            "val_accuracy": m.get("val_accuracy"), "test_accuracy": m.get("test_accuracy"),
+            "val_accuracy": held_out, "test_accuracy": m.get("test_accuracy"),
             "parameters": record.parameters, "flops": record.flops_per_example,
             "ms_per_epoch": record.ms_per_epoch, "status": record.status,
             "link": run_link(record)}

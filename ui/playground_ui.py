@@ -21,7 +21,7 @@ from dl_core.playground_settings import (CUSTOM, LIVE, PLAYGROUND_BY_NAME, PLAYG
                                          points_for, spec_from_values, to_query_params)
 from dl_core.runs import BackgroundRun
 from dl_core.toy2d import FEATURES, REGRESSION
-from ui.run_state import PageState, ShownRun, page_state
+from ui.run_state import PageState, ShownRun, history_recorder, page_state
 from ui.settings_ui import layer_widgets, setting_widget
 
 PAGE = "playground"
@@ -279,22 +279,11 @@ def summary(spec: PlaygroundSpec) -> str:
 def _recorder(number: int, shown: list):
     """The history's on_end callback of a 2D run (its record: dl_core.recording)."""
     from dl_core.playground_settings import to_query_params
-    from ui.history_ui import recorder
+    from dl_core.recording import playground_record
 
-    def make_record(run: BackgroundRun):
-        from dl_core.recording import playground_record, worth_keeping
-
-        snap = run.snapshot()
-        if not shown or not worth_keeping(snap):
-            return None
-        own = shown[0]
-        text = summary(own.first_config) + (
-            "; learning rate changed during the run" if snap.lr_changes else "")
-        return playground_record(to_query_params(own.first_config), text, snap,
-                                 run.trainer, own.record_id, own.started,
-                                 name=f"2D run {number}")
-    return recorder(make_record)
-
+    return history_recorder(shown, lambda own, snap, trainer, note: playground_record(
+        to_query_params(own.first_config), summary(own.first_config) + note, snap, trainer,
+        own.record_id, own.started, name=f"2D run {number}"))
 
 def on_play(spec: PlaygroundSpec | None) -> None:
     """Play / Pause: pause or resume the shown run while it is active; else train on."""

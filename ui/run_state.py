@@ -66,9 +66,13 @@ class PageState:
 
 
 def page_state(page: str) -> PageState:
+    """The page's state; a session's first visit numbers its runs on from the history's
+    ("MLP run 4" follows "MLP run 3", kept by another visit)."""
     key = f"{page}:state"
     if key not in st.session_state:
-        st.session_state[key] = PageState()
+        from ui.history_ui import last_run_number
+
+        st.session_state[key] = PageState(runs_started=last_run_number(page))
     return st.session_state[key]
 
 
@@ -117,24 +121,33 @@ def _start(page: str, config: Config, paused: bool, continues: ShownRun | None =
     return state.shown
 
 
-def _recorder(page: str, number: int, shown: list):
-    """The history's on_end callback of a digits run (its record: dl_core.recording)."""
-    from dl_core.config import describe, to_query_params
-    from ui.history_ui import PAGE_TITLES, recorder
+def history_recorder(shown: list, build):
+    """The on_end callback that keeps a run in the history (ui/history_ui.py): when the
+    run has something to keep, ``build(shown_run, snapshot, trainer, note)`` makes its
+    RunRecord (``note``: what the summary adds when the rate changed during the run).
+    ``shown`` holds the run's ShownRun once it exists."""
+    from ui.history_ui import recorder
 
     def make_record(run: BackgroundRun):
-        from dl_core.recording import digits_record, worth_keeping
+        from dl_core.recording import worth_keeping
 
         snap = run.snapshot()
         if not shown or not worth_keeping(snap):
             return None
-        own = shown[0]
-        summary = describe(own.first_config) + (
-            "; learning rate changed during the run" if snap.lr_changes else "")
-        return digits_record(page, to_query_params(own.first_config), summary, snap,
-                             run.trainer, own.record_id, own.started,
-                             name=f"{PAGE_TITLES[page]} run {number}")
+        note = "; learning rate changed during the run" if snap.lr_changes else ""
+        return build(shown[0], snap, run.trainer, note)
     return recorder(make_record)
+
+
+def _recorder(page: str, number: int, shown: list):
+    """The history's on_end callback of a digits run (its record: dl_core.recording)."""
+    from dl_core.config import describe, to_query_params
+    from dl_core.recording import digits_record
+    from ui.history_ui import PAGE_TITLES
+
+    return history_recorder(shown, lambda own, snap, trainer, note: digits_record(
+        page, to_query_params(own.first_config), describe(own.first_config) + note, snap,
+        trainer, own.record_id, own.started, name=f"{PAGE_TITLES[page]} run {number}"))
 
 
 def on_train(page: str, config: Config) -> None:
