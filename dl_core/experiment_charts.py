@@ -68,6 +68,14 @@ def race_data(snap, metric: str) -> dict[str, list]:
 # ------------------------------------------------------------------ data efficiency
 SEEDS = 3  # a point is complete with this many seeds; hollow until then
 PARTIAL = {"condition": {"test": f"datum.seeds < {SEEDS}", "value": 0}, "value": 1}
+POINT = {"type": "point", "filled": False, "size": 50, "strokeWidth": 2}  # (an outline)
+
+
+def _fill(colour: dict) -> dict:
+    """The colour channel again, for the inside of a point (no second legend)."""
+    return {**colour, "legend": None}
+
+
 DODGE = 1.06  # the models' points sit this factor apart on the log axis (bars stay apart)
 
 
@@ -89,9 +97,9 @@ def efficiency_spec(models: list[str], min_images: int, max_images: int) -> dict
                                     "title": "test accuracy", "axis": {"format": ".0%"},
                                     "scale": {"zero": False}},
                       "color": colour}},
-        {"mark": {"type": "point", "filled": True, "size": 50, "strokeWidth": 1.5},
+        {"mark": POINT,
          "encoding": {"x": x, "y": {"field": "mean", "type": "quantitative"}, "color": colour,
-                      "fillOpacity": PARTIAL, "tooltip": tooltip}},
+                      "fill": _fill(colour), "fillOpacity": PARTIAL, "tooltip": tooltip}},
         {"mark": {"type": "rule", "strokeWidth": 2},
          "encoding": {"x": x, "y": {"field": "low", "type": "quantitative"},
                       "y2": {"field": "high"}, "color": colour, "tooltip": tooltip}}]
@@ -146,9 +154,9 @@ def generalization_spec(axis: str, values: list) -> dict:
                                    "title": "gap (training - validation)"}]}},
         {"mark": {"type": "line", "strokeWidth": 2},
          "encoding": {"x": x, "y": y, "color": colour}},
-        {"mark": {"type": "point", "filled": True, "size": 50, "strokeWidth": 1.5},
-         "encoding": {"x": x, "y": y, "color": colour, "fillOpacity": PARTIAL,
-                      "tooltip": tooltip}},
+        {"mark": POINT,
+         "encoding": {"x": x, "y": y, "color": colour, "fill": _fill(colour),
+                      "fillOpacity": PARTIAL, "tooltip": tooltip}},
         {"mark": {"type": "rule", "strokeWidth": 2},
          "encoding": {"x": x, "y": {"field": "low", "type": "quantitative"},
                       "y2": {"field": "high"}, "color": colour}}]
@@ -207,5 +215,5 @@ def cost_figure(records, names: list[str], axis: str) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
         xaxis={"type": "log", "title": x_title, "nticks": 6},
-        yaxis={"title": "validation accuracy", "tickformat": ".0%"})
+        yaxis={"title": "validation accuracy", "tickformat": ".1%"})
     return figure
