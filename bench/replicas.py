@@ -74,6 +74,8 @@ http {{
             proxy_set_header Upgrade $http_upgrade;
             proxy_set_header Connection $connection_upgrade;
             proxy_set_header Host $http_host;  # with the port: Streamlit checks Origin
+            # (the app keeps each browser session's run history apart when it sees this)
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_read_timeout 1h;  # a websocket stays open while the page is
             proxy_buffering off;
             add_header Set-Cookie "{COOKIE}=$replica; Path=/; HttpOnly; SameSite=Lax" always;
