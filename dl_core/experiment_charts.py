@@ -12,7 +12,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from dl_core.compare import COLOURS
-from dl_core.experiments import summarize
+from dl_core.experiment_runner import summarize
 
 FONT = {"labelFontSize": 12, "titleFontSize": 12}
 

@@ -57,7 +57,8 @@ class Scheduler:
     The next turn goes to the ready run with the least ``cpu_seconds`` (a run admitted late
     starts level with the least-served one), so every run gets an equal share of the CPU
     whatever its size. Runs of one :class:`FairShare` count as one: their total is
-    compared, and among them the least-served run goes first. Threads are started lazily, never more than ``workers``.
+    compared, and among them the least-served run goes first. Threads are started lazily,
+    never more than ``workers``.
     """
 
     def __init__(self, workers: int = TRAINING_WORKERS, max_active: int = MAX_ACTIVE_RUNS):

@@ -44,7 +44,8 @@ def test_a_fair_share_of_four_runs_gets_what_one_run_gets():
     epochs_group = sum(len(r.snapshot().history) for r in group)
     epochs_alone = len(alone.snapshot().history)
     scheduler.stop_all()
-    assert 0.6 < epochs_group / epochs_alone < 1.6, (epochs_group, epochs_alone)
+    # (without the share the group would get 4 times what the single run gets)
+    assert 0.5 < epochs_group / epochs_alone < 2.0, (epochs_group, epochs_alone)
     counts = [len(r.snapshot().history) for r in group]  # and the share is split evenly
     assert max(counts) - min(counts) <= max(3, 0.2 * max(counts)), counts
 

@@ -44,10 +44,11 @@ ABOUT = {
         "Test accuracy against the size of the training set, from 2 % (23 images) to all "
         "1,149, for scikit-learn's logistic regression, the default MLP and the default "
         "CNN. Every point is the mean of 3 seeds (each draws its own stratified subset and "
-        "initial weights; a point is hollow while fewer are done); the bar spans the lowest to the highest. Each network trains for "
-        "about 600 gradient steps, between 20 and 150 epochs (so the two smallest sets get "
-        "150 and 300 steps). The FAQ asks when deep learning beats "
-        "classic machine learning: here is the answer on these images.",
+        "initial weights; a point is hollow while fewer are done); the bar spans the "
+        "lowest to the highest. Each network trains for about 600 gradient steps, between "
+        "20 and 150 epochs (so the two smallest sets get 150 and 300 steps). The FAQ asks "
+        "when deep learning beats classic machine learning: here is the answer on these "
+        "images.",
         "54 runs, about 25 s"),
     "generalization": (
         "Training against validation accuracy of a one-hidden-layer MLP trained 60 epochs "
@@ -166,9 +167,10 @@ def _efficiency_charts(snap) -> None:
     full = {p[0]: s.mean for p, s in summary.items() if p[1] == 1.0 and s.count >= 3}
     if len(full) == len(ex.MODELS):
         ranked = sorted(full, key=full.get, reverse=True)
-        st.caption("With all 1,149 training images: " + ", ".join(f"{m} {full[m]:.1%}" for m in ranked)
-                   + ". On 8×8 digits a linear model is a hard baseline to beat: deep "
-                     "learning's edge grows with larger images and more data than these.")
+        st.caption("With all 1,149 training images: " +
+                   ", ".join(f"{m} {full[m]:.1%}" for m in ranked) + ". On 8×8 digits a "
+                   "linear model is a hard baseline to beat: deep learning's edge grows "
+                   "with larger images and more data than these.")
 
 
 def _generalization_charts(snap) -> None:
