@@ -21,9 +21,10 @@ KEY = "compare"
 DEFAULT_PICKED = 3
 
 
-def _picked_ids(records) -> list[str]:
-    """The runs picked for comparison: kept across reruns, minus deleted ones; at first
-    the pinned runs, else the newest few."""
+def _keep_picks(records) -> None:
+    """Set the runs picked for comparison before the widget is drawn: kept across reruns
+    (minus deleted ones; by hand, since a renamed run changes the widget's labels); at
+    first the pinned runs, else the newest few of one page."""
     ids = {r.id for r in records}
     key = f"{KEY}:picked"
     if key in st.session_state:
@@ -34,7 +35,6 @@ def _picked_ids(records) -> list[str]:
         same_page = [r.id for r in sorted(records, key=lambda r: -r.started)
                      if r.page == newest.page]
         st.session_state[key] = pinned or same_page[:DEFAULT_PICKED]
-    return st.session_state[key]
 
 
 def runs_table(records) -> None:
@@ -45,7 +45,7 @@ def runs_table(records) -> None:
 def comparison(where: RunStore, who: str, records) -> None:
     """Curves overlaid, and a sortable table of what differs between the picked runs."""
     by_id = {r.id: r for r in records}
-    _picked_ids(records)
+    _keep_picks(records)
     picked = st.multiselect(
         "Runs to compare", list(by_id), key=f"{KEY}:picked",
         format_func=lambda i: f"{label(by_id[i])} · {by_id[i].summary}",
@@ -62,8 +62,9 @@ def comparison(where: RunStore, who: str, records) -> None:
     for column, metric in zip((left, right), ("loss", "accuracy")):
         column.plotly_chart(curves_figure(chosen, names, metric), key=f"{KEY}:{metric}",
                             config={"displaylogo": False})
-    rows = [table_row(r, extra) for r, extra in zip(chosen, setting_columns(chosen))]
-    differ = list(setting_columns(chosen)[0]) if chosen else []
+    settings = setting_columns(chosen)
+    rows = [table_row(r, extra) for r, extra in zip(chosen, settings)]
+    differ = list(settings[0]) if settings else []
     st.markdown("**What differs between them**" + (
         f" ({len(differ)} setting{'s' * (len(differ) != 1)}; the others are the same)"
         if differ else " (no setting: they differ only in how they ran)") +

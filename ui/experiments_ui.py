@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import time
 
-import pyarrow as pa
 import streamlit as st
 
 from dl_core import experiment_charts as charts
 from dl_core import experiments as ex
-from ui.live import arrow_bytes, live_interval, polling_fragment, session_id
+from ui.live import arrow_datasets, live_interval, polling_fragment, session_id
 from ui.polling import LOAD
 
 KEY = "experiments"
@@ -136,9 +135,8 @@ def progress_line(snap: ex.ExperimentSnapshot) -> str:
 
 
 def _chart(spec: dict, data: dict, alt: str, key: str) -> None:
-    spec = dict(spec)
-    spec["datasets"] = {name: arrow_bytes(pa.table(columns)) for name, columns in data.items()}
-    st.vega_lite_chart(spec, width="stretch", alt=alt, key=key)
+    st.vega_lite_chart(arrow_datasets({**spec, "datasets": data}), width="stretch", alt=alt,
+                       key=key)
 
 
 def _race_charts(snap) -> None:

@@ -226,6 +226,14 @@ def _small_arrow_bytes(columns: tuple) -> bytes:
     return arrow_bytes(pa.table({name: list(values) for name, values in columns}))
 
 
+def arrow_datasets(spec: dict) -> dict:
+    """``spec`` with each dataset's plain columns encoded as Arrow IPC bytes (which
+    Streamlit sends as they are); mutates and returns it."""
+    spec["datasets"] = {name: arrow_bytes(pa.table(columns))
+                        for name, columns in spec["datasets"].items()}
+    return spec
+
+
 def arrow_bytes(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:

@@ -16,7 +16,6 @@ import functools
 import time
 
 import numpy as np
-import pyarrow as pa
 import streamlit as st
 
 from dl_core.playground_charts import GRID, boundary_chart
@@ -28,7 +27,7 @@ from dl_core.playground_network import (confusion_datasets, confusion_spec, loss
 from dl_core.playground_settings import (CUSTOM, LIVE, MAX_CLASSES, MAX_POINTS,
                                          PLAYGROUND_BY_NAME, VIEW_SETTINGS, PlaygroundSpec)
 from dl_core.runs import RunSnapshot
-from ui.live import (LIVE_CSS, STATUS_LABELS, arrow_bytes, follow_run, live_interval,
+from ui.live import (LIVE_CSS, STATUS_LABELS, arrow_datasets, follow_run, live_interval,
                      polling_fragment, session_id)
 from ui.playground_ui import DATASET_LABELS, PAGE, key, state
 from ui.polling import LOAD
@@ -47,12 +46,6 @@ def cached_split(spec: PlaygroundSpec):
 @functools.lru_cache(maxsize=32)
 def _split(spec: PlaygroundSpec):
     return split(spec)
-
-
-def _arrow_spec(spec: dict) -> dict:
-    spec["datasets"] = {name: arrow_bytes(pa.table(columns))
-                        for name, columns in spec["datasets"].items()}
-    return spec
 
 
 def live_view(spec: PlaygroundSpec, view: dict) -> None:
@@ -158,17 +151,17 @@ def _charts(spec: PlaygroundSpec, view: dict, snap: RunSnapshot | None):
         return cached[1]
     weights = snap.kernels if snap and snap.kernels else None
     maps = forward_on_grid(spec, weights, thumbnail(spec)) if weights else None
-    network = _arrow_spec({**network_spec(spec),
+    network = arrow_datasets({**network_spec(spec),
                            "datasets": network_datasets(spec, weights, maps)})
     x_train, y_train, x_test, y_test = cached_split(spec)
     output = forward_on_grid(spec, weights, GRID)[-1] if weights else None
     show_test = view["show_test"] and len(y_test)
-    boundary = _arrow_spec(boundary_chart(
+    boundary = arrow_datasets(boundary_chart(
         output, spec.classes, x_train, y_train, x_test if show_test else None,
         y_test if show_test else None, discretize=view["discretize"],
         yours=len(spec.points) // 3))
     boundary["points"] = len(y_train) + (len(y_test) if show_test else 0)
-    loss = (_arrow_spec({**loss_spec(), "datasets": loss_datasets(history)})
+    loss = (arrow_datasets({**loss_spec(), "datasets": loss_datasets(history)})
             if history else None)
     st.session_state[key("charts")] = (token, (network, boundary, loss))
     return network, boundary, loss
@@ -297,7 +290,7 @@ def _confusion(spec: PlaygroundSpec, snap: RunSnapshot) -> None:
     matrix = confusion_matrix(y_test, np.argmax(snap.test_probabilities, axis=1),
                               labels=np.arange(spec.classes))
     chart = {**confusion_spec(spec.classes), "datasets": confusion_datasets(matrix)}
-    st.vega_lite_chart(_arrow_spec(chart), width="content", height=chart["height"],
+    st.vega_lite_chart(arrow_datasets(chart), width="content", height=chart["height"],
                        key=key("confusion"))
 
 
