@@ -38,7 +38,7 @@ ABOUT = {
         "weights and the same batches**, once with each of eight optimizers, all at once: "
         "ConvNetJS's trainer comparison, on our digits. Each optimizer runs at a learning "
         "rate it is usually run with (SGD family 0.01, momentum 0.9; Adagrad 0.01; Adadelta "
-        "1.0; RMSprop, Adam, Nadam 0.001).", "8 runs × 30 epochs, about 2-5 s"),
+        "1.0; RMSprop, Adam, Nadam 0.001).", "8 runs × 30 epochs, about 2-7 s"),
     "efficiency": (
         "Test accuracy against the size of the training set, from 2 % (23 images) to all "
         "1,149, for scikit-learn's logistic regression, the default MLP and the default "
