@@ -32,6 +32,7 @@ COPY .streamlit ./.streamlit
 COPY pages ./pages
 COPY ui ./ui
 COPY dl_core ./dl_core
+COPY locale ./locale
 
 USER app
 EXPOSE 8501

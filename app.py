@@ -24,22 +24,28 @@ from ui import streamlit_fixes
 
 streamlit_fixes.install()
 
-st.set_page_config(page_title="Deep-learning playground", page_icon=":material/neurology:",
+from dl_core.i18n import N_, _
+from ui import i18n
+
+i18n.activate()
+st.set_page_config(page_title=_("Deep-learning playground"), page_icon=":material/neurology:",
                    layout="wide")
 
+# (script, title, icon, URL path): titles are translated on every run, paths never change.
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/1_mlp.py", title="Train an MLP", icon=":material/hub:", url_path="mlp"),
-    st.Page("pages/2_cnn.py", title="CNN feature maps", icon=":material/grid_on:",
-            url_path="cnn"),
-    st.Page("pages/3_backprop.py", title="Backprop step by step", icon=":material/calculate:",
-            url_path="backprop"),
-    st.Page("pages/4_playground.py", title="Decision boundaries in 2D",
-            icon=":material/scatter_plot:", url_path="playground"),
-    st.Page("pages/5_compare.py", title="Compare runs", icon=":material/compare_arrows:",
-            url_path="compare"),
-    st.Page("pages/6_experiments.py", title="Experiments", icon=":material/science:",
-            url_path="experiments"),
+    ("pages/home.py", N_("Home"), ":material/home:", None),
+    ("pages/1_mlp.py", N_("Train an MLP"), ":material/hub:", "mlp"),
+    ("pages/2_cnn.py", N_("CNN feature maps"), ":material/grid_on:", "cnn"),
+    ("pages/3_backprop.py", N_("Backprop step by step"), ":material/calculate:", "backprop"),
+    ("pages/4_playground.py", N_("Decision boundaries in 2D"), ":material/scatter_plot:",
+     "playground"),
+    ("pages/5_compare.py", N_("Compare runs"), ":material/compare_arrows:", "compare"),
+    ("pages/6_experiments.py", N_("Experiments"), ":material/science:", "experiments"),
 ]
 
-st.navigation(PAGES).run()
+navigation = st.navigation([
+    st.Page(path, title=_(title), icon=icon, url_path=url_path, default=url_path is None)
+    for path, title, icon, url_path in PAGES])
+i18n.language_switch()
+i18n.sync_url()
+navigation.run()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dl_core.i18n import _, ngettext
 from dl_core.scratch import Network, one_hot, softmax
 
 
@@ -116,7 +117,8 @@ def gradient_flow(depth: int, activation: str, steps: int = 100, width: int = 16
     from dl_core.data import load_digits_split
 
     if not 1 <= depth <= 10:
-        raise ValueError(f"depth: {depth!r} is out of range, allowed 1 to 10")
+        raise ValueError(_("depth: {value!r} is out of range, allowed 1 to 10").format(
+            value=depth))
     split = load_digits_split(DataConfig(), seed)
     x, y = split.x_train.astype(float), one_hot(split.y_train, 10)
     net = Network([64] + [width] * depth + [10], [activation] * depth, seed=seed)
@@ -130,7 +132,7 @@ def gradient_flow(depth: int, activation: str, steps: int = 100, width: int = 16
 
     init_norms, init_loss = measure()
     rng = np.random.default_rng(seed)
-    for _ in range(steps):
+    for _step in range(steps):
         idx = rng.choice(len(x), batch_size, replace=False)
         net.forward(x[idx])
         net.backward(y[idx])
@@ -142,8 +144,11 @@ def gradient_flow(depth: int, activation: str, steps: int = 100, width: int = 16
 
 
 def _layer_list(numbers) -> str:
-    names = [str(n) for n in numbers]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    """"1", "1 and 2", "1, 2 and 3" in the active language."""
+    text, *rest = [str(n) for n in numbers]
+    for number in rest[:-1]:
+        text = _("{list}, {item}").format(list=text, item=number)
+    return _("{list} and {item}").format(list=text, item=rest[-1]) if rest else text
 
 
 def gradient_flow_notice(flow: GradientFlow) -> str | None:
@@ -157,20 +162,28 @@ def gradient_flow_notice(flow: GradientFlow) -> str | None:
     dead = [i for i, n in enumerate(flow.dead_units, start=1) if n == flow.width]
     why = ""
     if dead:
-        layers = "layer" + ("s " if len(dead) > 1 else " ") + _layer_list(dead)
-        why = (f"All {flow.width} {flow.activation} units of hidden {layers} output 0 for every "
-               f"one of the {flow.probe_size} probe images (dead ReLUs: a unit whose input is "
-               "negative for every example passes no gradient back), so nothing below them "
-               "can learn. ")
-    advice = ("Try fewer steps, a lower learning rate, or another activation (tanh or sigmoid "
-              "cannot die this way).")
+        why = ngettext(
+            "All {width} {activation} units of hidden layer {layers} output 0 for every one of "
+            "the {probes} probe images (dead ReLUs: a unit whose input is negative for every "
+            "example passes no gradient back), so nothing below them can learn. ",
+            "All {width} {activation} units of hidden layers {layers} output 0 for every one "
+            "of the {probes} probe images (dead ReLUs: a unit whose input is negative for "
+            "every example passes no gradient back), so nothing below them can learn. ",
+            len(dead)).format(width=flow.width, activation=flow.activation,
+                              layers=_layer_list(dead), probes=flow.probe_size)
+    advice = _("Try fewer steps, a lower learning rate, or another activation (tanh or "
+               "sigmoid cannot die this way).")
     if len(zero) == len(flow.after_norms):
-        return (f"Every weight gradient is exactly 0 after {flow.steps} steps, so no point can "
-                f"be drawn on the log scale. {why}The network has stopped learning: the loss "
-                f"stays at {flow.after_loss:.3f}. {advice}")
-    return (f"The gradient of layer{'s' if len(zero) > 1 else ''} {_layer_list(zero)} is exactly "
-            f"0 after {flow.steps} steps (drawn in the \u201c= 0\u201d strip under the log "
-            f"scale). {why}{advice}")
+        return _("Every weight gradient is exactly 0 after {steps} steps, so no point can be "
+                 "drawn on the log scale. {why}The network has stopped learning: the loss stays "
+                 "at {loss:.3f}. {advice}").format(steps=flow.steps, why=why,
+                                                   loss=flow.after_loss, advice=advice)
+    return ngettext(
+        "The gradient of layer {layers} is exactly 0 after {steps} steps (drawn in the "
+        "\u201c= 0\u201d strip under the log scale). {why}{advice}",
+        "The gradient of layers {layers} is exactly 0 after {steps} steps (drawn in the "
+        "\u201c= 0\u201d strip under the log scale). {why}{advice}",
+        len(zero)).format(layers=_layer_list(zero), steps=flow.steps, why=why, advice=advice)
 
 
 def _number(value: float, digits: int) -> str:

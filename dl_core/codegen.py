@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dl_core.config import Config, ModelConfig
 from dl_core.data import RAW_PIXEL_MAX, TEST_FRACTION
+from dl_core.i18n import N_, _
 
 _OPTIMIZER_CALLS = {
     "sgd": "keras.optimizers.SGD(learning_rate={lr}, momentum={momentum}, nesterov={nesterov})",
@@ -23,21 +24,37 @@ _OPTIMIZER_CALLS = {
     "nadam": "keras.optimizers.Nadam(learning_rate={lr})",
 }
 
-_TEMPLATE = '''"""Train {title} on scikit-learn's 8x8 handwritten digits.
+# The script's comments, translated (the code stays as it is); a line break in one starts a
+# new comment line.
+_DOCSTRING = N_(
+    "Train {title} on scikit-learn's 8x8 handwritten digits.\n"
+    "\n"
+    "Exported from the deep-learning playground; run with: python {filename}\n"
+    "\n"
+    "With the same seed this script repeats the playground's run: the same split, the same\n"
+    "initial weights, the same batches in the same order and the same optimizer"
+    "{dropout_masks}.\n"
+    "On one thread per operation (as the playground trains) the weights come out bit for bit\n"
+    "equal to the playground's, given the same TensorFlow and Keras versions on the same CPU;\n"
+    "elsewhere sums may be rounded differently, which can move the accuracies slightly.\n"
+    "Learning-rate changes made during a run in the playground are not replayed.")
+_COMMENTS = {
+    "threads_comment": N_("before Keras starts TensorFlow"),
+    "data_comment": N_("Data: 1,797 images of 8x8 pixels with values 0-16."),
+    "model_comment": N_("Model: seeding right before the layers are made fixes the initial "
+                        "weights."),
+    "loss_comment": N_("categorical cross-entropy on integer labels"),
+    "training_comment": N_(
+        "Training: every epoch visits the training images in a new order drawn from a NumPy\n"
+        "generator seeded with SEED (as the playground does), so fit must not shuffle again."),
+}
 
-Exported from the deep-learning playground; run with: python {filename}
-
-With the same seed this script repeats the playground's run: the same split, the same
-initial weights, the same batches in the same order and the same optimizer{dropout_masks}.
-On one thread per operation (as the playground trains) the weights come out bit for bit
-equal to the playground's, given the same TensorFlow and Keras versions on the same CPU;
-elsewhere sums may be rounded differently, which can move the accuracies slightly.
-Learning-rate changes made during a run in the playground are not replayed.
+_TEMPLATE = '''"""{docstring}
 """
 
 import os
 
-os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")  # before Keras starts TensorFlow
+os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")  # {threads_comment}
 os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
 import keras
@@ -49,7 +66,7 @@ SEED = {seed}
 EPOCHS = {epochs}
 BATCH_SIZE = {batch_size}
 
-# Data: 1,797 images of 8x8 pixels with values 0-16.
+# {data_comment}
 digits = load_digits()
 x = digits.data.astype("float32"){scale}
 y = digits.target
@@ -58,7 +75,7 @@ x_rest, x_test, y_rest, y_test = train_test_split(
 x_train, x_val, y_train, y_val = train_test_split(
     x_rest, y_rest, test_size={validation_fraction}, stratify=y_rest, random_state=SEED){reshape}
 
-# Model: seeding right before the layers are made fixes the initial weights.
+# {model_comment}
 keras.utils.set_random_seed(SEED)
 model = keras.Sequential([
 {layers}
@@ -67,12 +84,11 @@ model.summary()
 
 model.compile(
     optimizer={optimizer},
-    loss="sparse_categorical_crossentropy",  # categorical cross-entropy on integer labels
+    loss="sparse_categorical_crossentropy",  # {loss_comment}
     metrics=["accuracy"],
 )
 
-# Training: every epoch visits the training images in a new order drawn from a NumPy
-# generator seeded with SEED (as the playground does), so fit must not shuffle again.
+# {training_comment}
 rng = np.random.default_rng(SEED)
 for epoch in range(1, EPOCHS + 1):
     order = rng.permutation(len(x_train))
@@ -96,13 +112,15 @@ def keras_script(config: Config) -> str:
     cnn = m.architecture == "cnn"
     optimizer = _OPTIMIZER_CALLS[t.optimizer].format(
         lr=_num(t.learning_rate), momentum=_num(t.momentum), nesterov=t.nesterov)
-    return _TEMPLATE.format(
-        title="a convolutional network" if cnn else "a multilayer perceptron",
+    comments = {name: "\n# ".join(_(text).splitlines()) for name, text in _COMMENTS.items()}
+    docstring = _(_DOCSTRING).format(
+        title=_("a convolutional network") if cnn else _("a multilayer perceptron"),
         filename="train_cnn.py" if cnn else "train_mlp.py",
-        dropout_masks=";\nthe dropout layers drop the same units" if m.dropout else "",
-        seed=t.seed,
-        scale=f" / {RAW_PIXEL_MAX:g}  # scale pixels to [0, 1]" if d.scale_inputs else
-        "  # raw 0-16 pixels, as in the article",
+        dropout_masks=_(";\nthe dropout layers drop the same units") if m.dropout else "")
+    return _TEMPLATE.format(
+        docstring=docstring, **comments, seed=t.seed,
+        scale=(f" / {RAW_PIXEL_MAX:g}  # " + _("scale pixels to [0, 1]")) if d.scale_inputs
+        else "  # " + _("raw 0-16 pixels, as in the article"),
         test_fraction=_num(TEST_FRACTION), validation_fraction=_num(d.validation_fraction),
         reshape=("\nx_train, x_val, x_test = (a.reshape(-1, 8, 8, 1) "
                  "for a in (x_train, x_val, x_test))") if cnn else "",

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from dl_core.i18n import N_, _
 from dl_core.settings import SETTINGS, SETTINGS_BY_NAME, Setting, check_value, settings_for
 
 ARCHITECTURES = ("mlp", "cnn")
@@ -60,15 +61,17 @@ class ModelConfig(_Validated):
 
     def __post_init__(self):
         if self.architecture not in ARCHITECTURES:
-            raise ValueError(
-                f"architecture: {self.architecture!r} is not one of {', '.join(ARCHITECTURES)}")
+            raise ValueError(_("{name}: {value} is not one of {choices}").format(
+                name="architecture", value=repr(self.architecture),
+                choices=", ".join(ARCHITECTURES)))
         super().__post_init__()
         for group in ("dense", "conv"):
             lengths = {s.name: len(getattr(self, s.name)) for s in SETTINGS
                        if s.layer_group == group}
             if len(set(lengths.values())) > 1:
                 given = ", ".join(f"{k}={v}" for k, v in lengths.items())
-                raise ValueError(f"per-layer settings must have one entry per layer: {given}")
+                raise ValueError(_("per-layer settings must have one entry per layer: "
+                                   "{lengths}").format(lengths=given))
         if self.architecture == "cnn":
             conv_output_sizes(self)  # raises if a map shrinks below 1x1
 
@@ -123,14 +126,15 @@ def conv_output_sizes(model: ModelConfig) -> list[tuple[int, int]]:
             zip(model.conv_kernels, model.conv_padding, model.conv_pooling)):
         conv = size if padding == "same" else size - kernel + 1
         if conv < 1:
-            raise ValueError(
-                f"conv block {i + 1}: a {kernel}x{kernel} kernel with 'valid' padding on a "
-                f"{size}x{size} map leaves nothing; use 'same' padding or a smaller kernel")
+            raise ValueError(_(
+                "conv block {block}: a {kernel}x{kernel} kernel with 'valid' padding on a "
+                "{size}x{size} map leaves nothing; use 'same' padding or a smaller kernel"
+            ).format(block=i + 1, kernel=kernel, size=size))
         pooled = conv if pooling == "none" else conv // 2
         if pooled < 1:
-            raise ValueError(
-                f"conv block {i + 1}: 2x2 pooling on a {conv}x{conv} map leaves nothing; "
-                "remove the pooling or a block")
+            raise ValueError(_(
+                "conv block {block}: 2x2 pooling on a {size}x{size} map leaves nothing; "
+                "remove the pooling or a block").format(block=i + 1, size=conv))
         sizes.append((conv, pooled))
         size = pooled
     return sizes
@@ -172,7 +176,7 @@ def _one_text(setting: Setting, value: Any) -> str:
     as in ``st.query_params[key]``. Other non-text values (numbers from code) become text."""
     if isinstance(value, (list, tuple)):
         if not value:
-            raise ValueError(f"{setting.name}: no value given")
+            raise ValueError(_("{name}: no value given").format(name=setting.name))
         value = value[-1]
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
@@ -191,8 +195,8 @@ def decode_value(setting: Setting, text: Any) -> Any:
             return check_value(setting, [])
         items = [t.strip() for t in text.split(",")]
         if not setting.min_len <= len(items) <= setting.max_len:  # before parsing 10,000 items
-            raise ValueError(f"{setting.name}: {len(items)} entries given, allowed "
-                             f"{setting.min_len} to {setting.max_len}")
+            raise ValueError(_("{name}: {count} entries given, allowed {low} to {high}").format(
+                name=setting.name, count=len(items), low=setting.min_len, high=setting.max_len))
         kind = setting.kind[: -len("_list")]
         return check_value(setting, [_decode_scalar(setting, kind, t) for t in items])
     return check_value(setting, _decode_scalar(setting, setting.kind, text.strip()))
@@ -206,17 +210,21 @@ def _decode_scalar(setting: Setting, kind: str, text: str) -> Any:
             return True
         if lowered in ("0", "false", "no", "off"):
             return False
-        raise ValueError(f"{name}: {_shown(text)} is not true or false")
+        raise ValueError(_("{name}: {value} is not true or false").format(
+            name=name, value=_shown(text)))
     if kind == "choice":
         if text in setting.choices:
             return text
-        raise ValueError(f"{name}: {_shown(text)} is not one of {', '.join(setting.choices)}")
+        raise ValueError(_("{name}: {value} is not one of {choices}").format(
+            name=name, value=_shown(text), choices=", ".join(setting.choices)))
     if not _NUMBER.fullmatch(text):
-        raise ValueError(f"{name}: {_shown(text)} is not a number")
+        raise ValueError(_("{name}: {value} is not a number").format(
+            name=name, value=_shown(text)))
     number = float(text) + 0.0  # "1e999" overflows to inf; + 0.0 turns "-0" into 0
     # Range first: int(inf) would raise OverflowError and a 300-digit int reads badly.
     if not (math.isfinite(number) and setting.min <= number <= setting.max):
-        raise ValueError(f"{name}: {_shown(text)} is out of range, allowed {setting.range_text}")
+        raise ValueError(_("{name}: {value} is out of range, allowed {allowed}").format(
+            name=name, value=_shown(text), allowed=setting.range_text))
     return int(number) if kind == "int" and number.is_integer() else number
 
 
@@ -241,21 +249,22 @@ def from_query_params(params: dict[str, Any], architecture: str = "mlp"
         items = list(dict(params or {}).items())
     except (TypeError, ValueError):  # not a mapping at all
         return (Config().replace(architecture=architecture),
-                [f"The link's settings could not be read ({type(params).__name__}); "
-                 "using the defaults."])
+                [_("The link's settings could not be read ({kind}); using the "
+                   "defaults.").format(kind=type(params).__name__)])
     known = {s.name: s for s in settings_for(architecture)}
     values, warnings = _decode_params(items, known)
     try:
         return Config().replace(architecture=architecture, **values), warnings
     except ValueError as exc:  # e.g. a CNN whose maps shrink below 1x1
         ignored = [k for k in values if known[k].layer_group and k in dict(items)]
-        warnings.append(f"{exc}; using the default layers instead of the link's "
-                        f"{', '.join(ignored) or 'layers'}.")
+        names = ", ".join(ignored) or _("layers")
+        warnings.append(_("{problem}; using the default layers instead of the link's {names}.")
+                        .format(problem=exc, names=names))
         layered = {k: v for k, v in values.items() if not known[k].layer_group}
         try:
             return Config().replace(architecture=architecture, **layered), warnings
         except ValueError as exc2:  # pragma: no cover - every single value was checked
-            warnings.append(f"{exc2}; using all defaults.")
+            warnings.append(_("{problem}; using all defaults.").format(problem=exc2))
             return Config().replace(architecture=architecture), warnings
 
 
@@ -268,7 +277,8 @@ def _decode_params(items: list, known: dict[str, Setting]) -> tuple[dict, list[s
     for key, text in items:
         setting = known.get(key) if isinstance(key, str) else None
         if setting is None:
-            warnings.append(f"Unknown setting {_shown(key)} in the link was ignored.")
+            warnings.append(_("Unknown setting {key} in the link was ignored.").format(
+                key=_shown(key)))
             continue
         try:
             values[key] = decode_value(setting, text)
@@ -280,8 +290,9 @@ def _decode_params(items: list, known: dict[str, Setting]) -> tuple[dict, list[s
     _align_layer_lists(values, known, warnings)
     for key, count in repeated.items():  # unless a length warning already says the value
         if not any(w.startswith(f"{key}: ") for w in warnings):
-            warnings.append(f"{key}: given {count} times with different values; using the "
-                            f"last, {encode_value(known[key], values[key])}.")
+            value = encode_value(known[key], values[key])
+            warnings.append(_("{name}: given {count} times with different values; using the "
+                              "last, {value}.").format(name=key, count=count, value=value))
     return values, warnings
 
 
@@ -290,7 +301,8 @@ def fallback_message(setting: Setting, exc: Exception) -> str:
     message = str(exc)
     if not message.startswith(f"{setting.name}:"):
         message = f"{setting.name}: {message}"
-    return f"{message}; using the default {encode_value(setting, setting.default) or '(none)'}."
+    return _("{problem}; using the default {value}.").format(
+        problem=message, value=encode_value(setting, setting.default) or _("(none)"))
 
 
 def _align_layer_lists(values: dict, known: dict, warnings: list[str]) -> None:
@@ -306,8 +318,9 @@ def _align_layer_lists(values: dict, known: dict, warnings: list[str]) -> None:
             if len(current) != length:
                 fixed = tuple(current[:length]) + (current[-1],) * (length - len(current))
                 if s.name in values:  # given in the link but of the wrong length
-                    warnings.append(f"{s.name}: {len(current)} entries for {length} layers; "
-                                    f"using {encode_value(s, fixed)}.")
+                    warning = _("{name}: {count} entries for {layers} layers; using {value}.")
+                    warnings.append(warning.format(name=s.name, count=len(current),
+                                                   layers=length, value=encode_value(s, fixed)))
                 values[s.name] = fixed
 
 
@@ -325,7 +338,7 @@ class SettingChange:
     live: bool  # a running Trainer could take the new value on the fly
 
     def __str__(self) -> str:
-        return f"{self.label.lower()} {self.before} → {self.after}"
+        return f"{_(self.label).lower()} {self.before} → {self.after}"
 
 
 def differences(old: Config, new: Config) -> list[SettingChange]:
@@ -335,7 +348,7 @@ def differences(old: Config, new: Config) -> list[SettingChange]:
     reported as one change.
     """
     if old.model.architecture != new.model.architecture:
-        return [SettingChange("architecture", "Architecture", old.model.architecture,
+        return [SettingChange("architecture", N_("Architecture"), old.model.architecture,
                               new.model.architecture, live=False)]
     return [SettingChange(s.name, s.label, encode_value(s, old.get(s.name)),
                           encode_value(s, new.get(s.name)), s.live)
@@ -348,9 +361,11 @@ def describe(config: Config) -> str:
     m, t = config.model, config.training
     if m.architecture == "cnn":
         layers = "CNN " + "-".join(f"{f}x{k}" for f, k in zip(m.conv_filters, m.conv_kernels))
-        layers += f" + dense {m.head_units}" if m.head_units else ""
+        if m.head_units:
+            layers = _("{layers} + dense {units}").format(layers=layers, units=m.head_units)
     else:
         acts = sorted(set(m.activations))
         layers = "MLP " + "-".join(map(str, m.hidden_units)) + " " + "/".join(acts)
-    return (f"{layers} · {t.optimizer} lr {t.learning_rate:g} · batch {t.batch_size} · "
-            f"seed {t.seed}")
+    return _("{layers} · {optimizer} lr {rate:g} · batch {batch} · seed {seed}").format(
+        layers=layers, optimizer=t.optimizer, rate=t.learning_rate, batch=t.batch_size,
+        seed=t.seed)

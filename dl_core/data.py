@@ -12,6 +12,7 @@ from functools import lru_cache
 import numpy as np
 
 from dl_core.config import IMAGE_SIZE, DataConfig
+from dl_core.i18n import _
 
 TEST_FRACTION = 0.2
 RAW_PIXEL_MAX = 16.0
@@ -86,7 +87,8 @@ def digit_from_drawing(rgba, pixel_max: float = 1.0, min_ink: float = 0.02):
     """
     image = np.asarray(rgba, dtype=np.float32)
     if image.ndim != 3 or image.shape[2] not in (3, 4) or min(image.shape[:2]) < 2:
-        raise ValueError(f"drawing: shape {image.shape}, expected (height, width, 3 or 4)")
+        raise ValueError(_("drawing: shape {shape}, expected (height, width, 3 or 4)").format(
+            shape=image.shape))
     image = image / 255.0
     luminance = image[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
     alpha = image[..., 3] if image.shape[2] == 4 else np.ones(image.shape[:2], np.float32)

@@ -4,15 +4,18 @@ No Streamlit here. As in dl_core/live_charts.py, each live spec stays the same w
 experiment runs (fixed axes, fixed colour domains) and everything that grows is in its
 ``datasets`` (plain columns; the page encodes them as Arrow), so the browser swaps the
 data without redrawing the chart. ``*_data`` functions turn an experiment's snapshot into
-those columns.
+those columns. Texts are in the active language (titles, tooltips, and the names a legend
+shows: the optimizers', models' and series' names, in the specs' colour domains and in the
+data alike); the experiments' keys stay in English.
 """
 
 from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from dl_core.compare import COLOURS
+from dl_core.compare import COLOURS, summary_text
 from dl_core.experiment_runner import summarize
+from dl_core.i18n import N_, _
 
 FONT = {"labelFontSize": 12, "titleFontSize": 12}
 
@@ -28,38 +31,42 @@ def _base(title: str, data: str) -> dict:
             "datasets": {}}
 
 
-def _colour(field: str, domain: list[str], title: str | None = None) -> dict:
-    return {"field": field, "type": "nominal", "title": title,
+def _colour(field: str, domain: list[str]) -> dict:
+    """A colour per name of ``domain`` (the names as shown), in a legend without a title."""
+    return {"field": field, "type": "nominal", "title": None,
             "scale": {"domain": list(domain), "range": COLOURS[:len(domain)]},
             "legend": {"orient": "bottom", "columns": 2, "labelLimit": 130}}
 
 
 # ------------------------------------------------------------------ optimizer race
 RACE_METRICS = {  # metric -> (title, field, scale, format)
-    "loss": ("Training loss (log scale)", "loss", {"type": "log"}, ""),
-    "val_accuracy": ("Validation accuracy", "val_accuracy", {"domain": [0, 1]}, ".0%"),
+    "loss": (N_("Training loss (log scale)"), "loss", {"type": "log"}, ""),
+    "val_accuracy": (N_("Validation accuracy"), "val_accuracy", {"domain": [0, 1]}, ".0%"),
 }
 
 
 def race_spec(metric: str, labels: list[str], epochs: int) -> dict:
-    title, _, scale, axis_format = RACE_METRICS[metric]
-    spec = _base(title, "race")
+    """``metric`` per epoch, a line per optimizer (``labels``: the race's keys)."""
+    title, _field, scale, axis_format = RACE_METRICS[metric]
+    spec = _base(_(title), "race")
     spec.update({
         "mark": {"type": "line", "strokeWidth": 2},
         "encoding": {
-            "x": {"field": "epoch", "type": "quantitative", "title": "epoch",
+            "x": {"field": "epoch", "type": "quantitative", "title": _("epoch"),
                   "scale": {"domain": [1, epochs]}, "axis": {"tickMinStep": 1}},
             "y": {"field": "value", "type": "quantitative", "title": None,
                   "scale": {**scale, "zero": False}, "axis": {"format": axis_format}},
-            "color": _colour("optimizer", labels),
-            "tooltip": [{"field": "optimizer"}, {"field": "epoch"},
-                        {"field": "value", "format": axis_format or ".4g"}]}})
+            "color": _colour("optimizer", [_(label) for label in labels]),
+            "tooltip": [{"field": "optimizer", "title": _("optimizer")},
+                        {"field": "epoch", "title": _("epoch")},
+                        {"field": "value", "format": axis_format or ".4g",
+                         "title": _("value")}]}})
     return spec
 
 
 def race_data(snap, metric: str) -> dict[str, list]:
     field = RACE_METRICS[metric][1]
-    rows = [(job.key[0], stats.epoch, getattr(stats, field))
+    rows = [(_(job.key[0]), stats.epoch, getattr(stats, field))
             for job in snap.jobs for stats in job.history]
     return {"optimizer": [r[0] for r in rows], "epoch": [r[1] for r in rows],
             "value": [float(r[2]) for r in rows]}
@@ -83,18 +90,18 @@ def efficiency_spec(models: list[str], min_images: int, max_images: int) -> dict
     """Test accuracy against training images (log axis): the mean over seeds with a
     line, the lowest to highest seed as an error bar (each model's a little to the side
     of the others', at ``x``; the tooltip gives the true ``images``)."""
-    spec = _base("Test accuracy against the number of training images", "points")
-    x = {"field": "x", "type": "quantitative", "title": "training images (log scale)",
+    spec = _base(_("Test accuracy against the number of training images"), "points")
+    x = {"field": "x", "type": "quantitative", "title": _("training images (log scale)"),
          "scale": {"type": "log", "domain": [min_images / 1.25, max_images * 1.25]}}
-    colour = _colour("model", models)
-    tooltip = [{"field": "model"}, {"field": "images"},
-               {"field": "mean", "format": ".1%", "title": "mean test accuracy"},
-               {"field": "low", "format": ".1%"}, {"field": "high", "format": ".1%"},
-               {"field": "seeds"}]
+    colour = _colour("model", [_(model) for model in models])
+    tooltip = [{"field": "model", "title": _("model")},
+               {"field": "images", "title": _("images")},
+               {"field": "mean", "format": ".1%", "title": _("mean test accuracy")},
+               *_spread_tooltip()]
     spec["layer"] = [
         {"mark": {"type": "line", "strokeWidth": 2},
          "encoding": {"x": x, "y": {"field": "mean", "type": "quantitative",
-                                    "title": "test accuracy", "axis": {"format": ".0%"},
+                                    "title": _("test accuracy"), "axis": {"format": ".0%"},
                                     "scale": {"zero": False}},
                       "color": colour}},
         {"mark": POINT,
@@ -106,44 +113,52 @@ def efficiency_spec(models: list[str], min_images: int, max_images: int) -> dict
     return spec
 
 
+def _spread_tooltip() -> list[dict]:
+    """The tooltip's lowest and highest value over the seeds, and how many seeds."""
+    return [{"field": "low", "format": ".1%", "title": _("low")},
+            {"field": "high", "format": ".1%", "title": _("high")},
+            {"field": "seeds", "title": _("seeds")}]
+
+
 def efficiency_data(snap, order: list[str] | None = None) -> dict[str, list]:
     """One row per (model, training-set size) with at least one seed measured (``order``:
     every model's name, which fixes where each one's points sit)."""
     images = {key[:-1]: result["train_images"] for key, result in snap.results().items()}
     rows = sorted(summarize(snap.results(), "test_accuracy").items(),
                   key=lambda item: (item[0][0], item[0][1]))
-    models = list(order) if order else sorted({p[0] for p, _ in rows})
+    models = list(order) if order else sorted({p[0] for p, _s in rows})
     middle = (len(models) - 1) / 2
     shift = {m: DODGE ** (i - middle) for i, m in enumerate(models)}
-    return {"model": [p[0] for p, _ in rows], "images": [images[p] for p, _ in rows],
-            "x": [images[p] * shift[p[0]] for p, _ in rows],
-            "mean": [s.mean for _, s in rows], "low": [s.low for _, s in rows],
-            "high": [s.high for _, s in rows], "seeds": [s.count for _, s in rows]}
+    return {"model": [_(p[0]) for p, _s in rows], "images": [images[p] for p, _s in rows],
+            "x": [images[p] * shift[p[0]] for p, _s in rows],
+            "mean": [s.mean for _p, s in rows], "low": [s.low for _p, s in rows],
+            "high": [s.high for _p, s in rows], "seeds": [s.count for _p, s in rows]}
 
 
 # ------------------------------------------------------------------ generalization
 GENERALIZATION_AXES = {  # axis -> (title, x title)
-    "width": ("As the hidden layer grows", "hidden units"),
-    "dropout": ("As dropout grows (256 units)", "dropout rate"),
-    "l2": ("As the L2 penalty grows (256 units)", "L2 weight"),
+    "width": (N_("As the hidden layer grows"), N_("hidden units")),
+    "dropout": (N_("As dropout grows (256 units)"), N_("dropout rate")),
+    "l2": (N_("As the L2 penalty grows (256 units)"), N_("L2 weight")),
 }
-SERIES = ["training", "validation"]
+SERIES = [N_("training"), N_("validation")]  # (shown as _(series))
 
 
 def generalization_spec(axis: str, values: list) -> dict:
     """Training and validation accuracy (means over seeds, lowest to highest as bars)
     against one setting, the gap between them shaded."""
-    title, x_title = GENERALIZATION_AXES[axis]
+    title, x_title = (_(text) for text in GENERALIZATION_AXES[axis])
     spec = _base(title, "points")
     order = [f"{v:g}" for v in values]
     x = {"field": "x", "type": "ordinal", "title": x_title, "sort": order,
          "scale": {"domain": order}, "axis": {"labelAngle": 0}}
-    y = {"field": "mean", "type": "quantitative", "title": "accuracy",
+    y = {"field": "mean", "type": "quantitative", "title": _("accuracy"),
          "axis": {"format": ".0%"}, "scale": {"zero": False}}
-    colour = _colour("series", SERIES)
-    tooltip = [{"field": "series"}, {"field": "x", "title": x_title},
-               {"field": "mean", "format": ".1%"}, {"field": "low", "format": ".1%"},
-               {"field": "high", "format": ".1%"}, {"field": "seeds"}]
+    colour = _colour("series", [_(series) for series in SERIES])
+    tooltip = [{"field": "series", "title": _("series")},
+               {"field": "x", "title": x_title},
+               {"field": "mean", "format": ".1%", "title": _("mean")},
+               *_spread_tooltip()]
     spec["layer"] = [
         {"data": {"name": "gap"}, "mark": {"type": "area", "opacity": 0.15,
                                            "color": "#d62728"},
@@ -151,7 +166,7 @@ def generalization_spec(axis: str, values: list) -> dict:
                       "y2": {"field": "training"},
                       "tooltip": [{"field": "x", "title": x_title},
                                   {"field": "gap", "format": ".1%",
-                                   "title": "gap (training - validation)"}]}},
+                                   "title": _("gap (training - validation)")}]}},
         {"mark": {"type": "line", "strokeWidth": 2},
          "encoding": {"x": x, "y": y, "color": colour}},
         {"mark": POINT,
@@ -169,10 +184,10 @@ def generalization_data(snap, axis: str) -> dict[str, dict[str, list]]:
     train = summarize(results, "train_accuracy")
     val = summarize(results, "val_accuracy")
     points = {"x": [], "series": [], "mean": [], "low": [], "high": [], "seeds": []}
-    for series, summary in (("training", train), ("validation", val)):
+    for series, summary in zip(SERIES, (train, val)):
         for key in sorted(summary, key=lambda k: k[1]):
             s = summary[key]
-            for name, value in (("x", f"{key[1]:g}"), ("series", series), ("mean", s.mean),
+            for name, value in (("x", f"{key[1]:g}"), ("series", _(series)), ("mean", s.mean),
                                 ("low", s.low), ("high", s.high), ("seeds", s.count)):
                 points[name].append(value)
     keys = sorted(set(train) & set(val), key=lambda k: k[1])
@@ -183,37 +198,42 @@ def generalization_data(snap, axis: str) -> dict[str, dict[str, list]]:
 
 
 # ------------------------------------------------------------------ compute cost
-COST_AXES = {  # x -> (title, record attribute)
-    "parameters": ("trainable parameters", "parameters"),
-    "time": ("ms per epoch (median)", "ms_per_epoch"),
+COST_AXES = {  # x -> (chart title, x title, record attribute)
+    "parameters": (N_("Accuracy against trainable parameters"), N_("trainable parameters"),
+                   "parameters"),
+    "time": (N_("Accuracy against ms per epoch"), N_("ms per epoch (median)"),
+             "ms_per_epoch"),
 }
+PAGE_NAMES = {"mlp": N_("MLP page"), "cnn": N_("CNN page"),
+              "playground": N_("2D page (test points)")}
 
 
 def cost_figure(records, names: list[str], axis: str) -> go.Figure:
     """Validation accuracy against trainable parameters or ms per epoch (``axis``), one
     point per kept run, a colour per page (log x axis; FLOPs and more on hover)."""
-    x_title, attribute = COST_AXES[axis]
+    title, x_title, attribute = COST_AXES[axis]
     figure = go.Figure()
     pages = sorted({r.page for r in records})
-    titles = {"mlp": "MLP page", "cnn": "CNN page", "playground": "2D page (test points)"}
     for i, page in enumerate(pages):
         mine = [(r, n) for r, n in zip(records, names)
                 if r.page == page and r.metrics.get("val_accuracy") is not None]
         if not mine:
             continue
-        hover = [f"{n}<br>{r.summary}<br>{r.parameters:,} parameters · "
-                 f"{r.flops_per_example:,} FLOPs/example<br>{r.ms_per_epoch:.1f} ms/epoch · "
-                 f"validation accuracy {r.metrics['val_accuracy']:.1%}" for r, n in mine]
+        hover = [f"{n}<br>{summary_text(r)}<br>" + _(
+            "{parameters:,} parameters · {flops:,} FLOPs/example<br>{ms:.1f} ms/epoch · "
+            "validation accuracy {accuracy:.1%}").format(
+                parameters=r.parameters, flops=r.flops_per_example, ms=r.ms_per_epoch,
+                accuracy=r.metrics["val_accuracy"]) for r, n in mine]
         figure.add_trace(go.Scatter(
-            x=[getattr(r, attribute) for r, _ in mine],
-            y=[r.metrics["val_accuracy"] for r, _ in mine], mode="markers",
-            name=titles.get(page, page),
+            x=[getattr(r, attribute) for r, _n in mine],
+            y=[r.metrics["val_accuracy"] for r, _n in mine], mode="markers",
+            name=_(PAGE_NAMES[page]),
             marker={"color": COLOURS[i % len(COLOURS)], "size": 10, "opacity": 0.8},
             text=hover, hovertemplate="%{text}<extra></extra>"))
     figure.update_layout(
-        title=f"Accuracy against {x_title.split(' (')[0]}", height=380,
+        title=_(title), height=380,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
-        xaxis={"type": "log", "title": x_title, "nticks": 6},
-        yaxis={"title": "validation accuracy", "tickformat": ".1%"})
+        xaxis={"type": "log", "title": _(x_title), "nticks": 6},
+        yaxis={"title": _("validation accuracy"), "tickformat": ".1%"})
     return figure

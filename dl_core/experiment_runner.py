@@ -8,7 +8,9 @@ gets the CPU one person's run would get when others train, and every worker it h
 for when nobody else does. It has no thread of its own: when a run ends, its ``on_end``
 callback measures it, drops its Trainer (model, optimizer, data) and starts the next job.
 ``stop()`` ends the running jobs, drops the others and keeps every result already
-measured. The experiments themselves are in dl_core/experiments.py.
+measured. The experiments themselves are in dl_core/experiments.py. Its texts (a job's
+message, why it ended) are Messages: they are made in worker threads and shown in the
+language of the page that shows them.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Callable
 
 import numpy as np
 
+from dl_core.i18n import Message
 from dl_core.runs import IDLE_TIMEOUT_SECONDS, BackgroundRun
 from dl_core.scheduler import FairShare, Scheduler
 
@@ -42,7 +45,7 @@ class JobState:
     status: str  # pending | queued | starting | running | finished | stopped | diverged | ...
     history: tuple = ()
     result: dict | None = None
-    message: str = ""
+    message: Message | str = ""
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ class ExperimentSnapshot:
     jobs: tuple  # JobState, in the order of the experiment's jobs
     active: bool
     elapsed_seconds: float
-    reason: str  # why it ended ("" while it runs or when every job ran)
+    reason: Message | str  # why it ended ("" while it runs or when every job ran)
 
     @property
     def done(self) -> int:
@@ -114,14 +117,15 @@ class Experiment:
             try:
                 result = (job.measure or last_epoch)(run.trainer, snap)
             except Exception as exc:  # noqa: BLE001 - one bad point does not end the rest
-                message = f"could not be measured: {type(exc).__name__}: {exc}"
+                message = Message("could not be measured: {kind}: {error}",
+                                  kind=type(exc).__name__, error=str(exc))
         run.trainer = None  # the model, optimizer and data go now, not with the experiment
         with self._lock:
             self._running.pop(job.key, None)
             self._ended[job.key] = JobState(job.key, snap.status, snap.history, result,
                                             message)
             if snap.status == "stopped" and not self._stopped:
-                self._stop_locked(f"stopped: {message}")
+                self._stop_locked(Message("stopped: {reason}", reason=message))
             self._launch_next_locked()
             self._check_done_locked()
 
@@ -130,7 +134,7 @@ class Experiment:
                 self._finished is None:
             self._finished = time.monotonic()
 
-    def stop(self, reason: str = "stopped") -> None:
+    def stop(self, reason: Message | str = Message("stopped")) -> None:
         """End the running jobs and drop the others; results already measured stay."""
         with self._lock:
             self._stop_locked(reason)
@@ -138,7 +142,7 @@ class Experiment:
         for run in runs:
             run.stop()
 
-    def _stop_locked(self, reason: str) -> None:
+    def _stop_locked(self, reason: Message | str) -> None:
         if not self._stopped:
             self._stopped, self.reason = True, reason
             self._pending.clear()

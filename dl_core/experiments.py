@@ -16,6 +16,7 @@ import numpy as np
 from dl_core.config import Config
 from dl_core.experiment_runner import (Experiment, ExperimentSnapshot, Job, JobState,
                                        Summary, last_epoch, summarize)
+from dl_core.i18n import N_
 
 __all__ = [  # the engine, re-exported: one import for the pages and the benchmarks
     "Experiment", "ExperimentSnapshot", "Job", "JobState", "Summary", "last_epoch",
@@ -26,9 +27,10 @@ __all__ = [  # the engine, re-exported: one import for the pages and the benchma
 
 
 # ------------------------------------------------------------------ the experiments
-RACE = (  # label -> settings: each optimizer at a learning rate it is usually run with
+RACE = (  # label (its key; shown as _(label)) -> settings: each optimizer at a learning rate
+    # it is usually run with
     ("SGD", {"optimizer": "sgd", "learning_rate": 0.01}),
-    ("SGD + momentum", {"optimizer": "sgd", "learning_rate": 0.01, "momentum": 0.9}),
+    (N_("SGD + momentum"), {"optimizer": "sgd", "learning_rate": 0.01, "momentum": 0.9}),
     ("Nesterov", {"optimizer": "sgd", "learning_rate": 0.01, "momentum": 0.9,
                   "nesterov": True}),
     ("RMSprop", {"optimizer": "rmsprop", "learning_rate": 0.001}),
@@ -59,7 +61,7 @@ def optimizer_race(base: Config | None = None, epochs: int = 30) -> list[Job]:
 
 
 FRACTIONS = (0.02, 0.05, 0.1, 0.25, 0.5, 1.0)
-MODELS = ("logistic regression", "MLP", "CNN")
+MODELS = (N_("logistic regression"), "MLP", "CNN")  # (keys; shown as _(model))
 STEPS = 600  # gradient steps a sweep's network aims at (within 20 to 150 epochs)
 
 

@@ -23,10 +23,13 @@ import uuid
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from pathlib import Path
 
+from dl_core.i18n import N_, Message
+
 SCHEMA_VERSION = 1
 MAX_IMPORT_BYTES = 20_000_000
 MAX_CURVE_POINTS = 1000  # per series: longer runs are kept at an even stride of epochs
 PAGES = ("mlp", "cnn", "playground")
+PAGE_TITLES = {"mlp": "MLP", "cnn": "CNN", "playground": "2D"}  # (names, kept in English)
 FIRST_TIME, LAST_TIME = 946_684_800.0, 4_102_444_800.0  # 2000-01-01 and 2100-01-01 (UTC)
 
 
@@ -43,7 +46,8 @@ def default_path() -> Path:
 
 
 class HistoryUnavailable(RuntimeError):
-    """The database cannot be used (corrupt, locked, unwritable); the message says which."""
+    """The database cannot be used (corrupt, locked, unwritable); the message (a Message:
+    rendered where it is shown) says which."""
 
 
 @dataclass(frozen=True)
@@ -70,59 +74,68 @@ class RunRecord:
     def __post_init__(self):
         """Checks every field a page reads, so a hand-edited import cannot break one."""
         if self.page not in PAGES:
-            raise ValueError(f"page: {self.page!r} is not one of {', '.join(PAGES)}")
+            raise ValueError(Message("page: {page!r} is not one of {pages}", page=self.page,
+                                     pages=", ".join(PAGES)))
         for name in ("config", "curves", "metrics"):
             if not isinstance(getattr(self, name), dict):
-                raise ValueError(f"{name}: expected a mapping, got "
-                                 f"{type(getattr(self, name)).__name__}")
+                raise ValueError(Message("{field}: expected a mapping, got {type}", field=name,
+                                         type=type(getattr(self, name)).__name__))
         for key, value in self.config.items():
             if not isinstance(key, str) or not isinstance(value, (str, int, float, bool)):
-                raise ValueError(f"config: {key!r} must map to text or a number")
+                raise ValueError(Message("config: {key!r} must map to text or a number",
+                                         key=key))
         for key, value in self.metrics.items():
             if not isinstance(key, str) or not _number_or_none(value):
-                raise ValueError(f"metrics: {key!r} must be a finite number")
+                raise ValueError(Message("metrics: {key!r} must be a finite number", key=key))
         for key, values in self.curves.items():
             if not isinstance(values, list) or not all(map(_number_or_none, values)):
-                raise ValueError(f"curves: {key!r} must be a list of finite numbers")
+                raise ValueError(Message("curves: {key!r} must be a list of finite numbers",
+                                         key=key))
         lengths = {len(values) for values in self.curves.values()}
         if len(lengths) > 1:
-            raise ValueError(f"curves: series of different lengths {sorted(lengths)}")
+            raise ValueError(Message("curves: series of different lengths {lengths}",
+                                     lengths=sorted(lengths)))
         for name in ("parameters", "flops_per_example", "epochs", "ms_per_epoch"):
             if not 0 <= getattr(self, name) < 1e15:
-                raise ValueError(f"{name}: {getattr(self, name)!r} is out of range")
+                raise ValueError(Message("{field}: {value!r} is out of range", field=name,
+                                         value=getattr(self, name)))
         for name, limit in (("name", 200), ("summary", 1000), ("reason", 2000), ("id", 100)):
             if len(getattr(self, name)) > limit:
-                raise ValueError(f"{name}: longer than {limit} characters")
+                raise ValueError(Message("{field}: longer than {limit} characters",
+                                         field=name, limit=limit))
         if not FIRST_TIME <= self.started <= LAST_TIME:
-            raise ValueError(f"started: {self.started!r} is not a time between 2000 and "
-                             "2100")
+            raise ValueError(Message("started: {value!r} is not a time between 2000 and 2100",
+                                     value=self.started))
 
     @classmethod
     def from_dict(cls, data: dict) -> "RunRecord":
         """A record from its JSON form; ValueError naming a missing or wrong field."""
         if not isinstance(data, dict):
-            raise ValueError(f"a run must be an object, got {type(data).__name__}")
+            raise ValueError(Message("a run must be an object, got {type}",
+                                     type=type(data).__name__))
         known = {f.name: f for f in fields(cls)}
         missing = [name for name, f in known.items() if name not in data
                    and f.default is MISSING and f.default_factory is MISSING]
         if missing:
-            raise ValueError(f"a run lacks {', '.join(missing)}")
+            raise ValueError(Message("a run lacks {fields}", fields=", ".join(missing)))
         values = {name: data[name] for name in known if name in data}
         for name, kind in (("parameters", int), ("flops_per_example", int), ("epochs", int),
                            ("ms_per_epoch", float), ("started", float)):
             try:
                 values[name] = kind(values[name])
             except (TypeError, ValueError, OverflowError):
-                raise ValueError(f"{name}: expected a number, got {values[name]!r:.60}") \
-                    from None
+                raise ValueError(Message("{field}: expected a number, got {value!r:.60}",
+                                         field=name, value=values[name])) from None
         values["pinned"] = bool(values.get("pinned", False))
         for name in ("page", "status", "reason", "name", "id", "summary"):
             if name in values and not isinstance(values[name], str):
-                raise ValueError(f"{name}: expected text, got {values[name]!r:.60}")
+                raise ValueError(Message("{field}: expected text, got {value!r:.60}",
+                                         field=name, value=values[name]))
         try:
             return cls(**values)  # (its checks say which field is wrong)
         except (TypeError, OverflowError) as exc:
-            raise ValueError(f"a run has a bad field: {exc}") from None
+            raise ValueError(Message("a run has a bad field: {error}", error=str(exc))) \
+                from None
 
 
 class RunStore:
@@ -148,8 +161,9 @@ class RunStore:
         except sqlite3.Error as exc:
             raise self._unavailable(exc) from None
         except OSError as exc:
-            raise HistoryUnavailable(f"the run history at {self.path} cannot be created "
-                                     f"({exc.strerror or exc}); runs are not kept") from None
+            raise HistoryUnavailable(Message(
+                "the run history at {path} cannot be created ({reason}); runs are not kept",
+                path=self.path, reason=exc.strerror or exc)) from None
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -162,13 +176,15 @@ class RunStore:
     def _unavailable(self, exc: Exception) -> HistoryUnavailable:
         reason = str(exc)
         if "locked" in reason or "busy" in reason:
-            what = f"is locked by another program ({reason})"
+            text = N_("the run history at {path} is locked by another program ({reason}); "
+                      "runs are not kept until it can be used")
         elif "not a database" in reason or "malformed" in reason:
-            what = f"is damaged ({reason}): move it away to start a new history"
+            text = N_("the run history at {path} is damaged ({reason}): move it away to start "
+                      "a new history; runs are not kept until it can be used")
         else:
-            what = f"cannot be used ({reason})"
-        return HistoryUnavailable(f"the run history at {self.path} {what}; runs are not "
-                                  "kept until it can be used")
+            text = N_("the run history at {path} cannot be used ({reason}); runs are not kept "
+                      "until it can be used")
+        return HistoryUnavailable(Message(text, path=self.path, reason=reason))
 
     def _run(self, statement: str, parameters: tuple = ()) -> list[tuple]:
         """One statement in one transaction (committed, or rolled back on error)."""
@@ -343,30 +359,35 @@ def parse_export(data: bytes | str) -> list[RunRecord]:
     """The runs of an exported JSON document; ValueError naming what is wrong."""
     if isinstance(data, bytes):
         if len(data) > MAX_IMPORT_BYTES:
-            raise ValueError(f"the file has {len(data):,} bytes; at most "
-                             f"{MAX_IMPORT_BYTES:,} are read")
+            raise ValueError(Message("the file has {size:,} bytes; at most {limit:,} are read",
+                                     size=len(data), limit=MAX_IMPORT_BYTES))
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise ValueError("the file is not text (UTF-8 JSON)") from None
+            raise ValueError(Message("the file is not text (UTF-8 JSON)")) from None
     try:
         document = json.loads(data)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"the file is not JSON: {exc.msg} at line {exc.lineno}") from None
+        raise ValueError(Message("the file is not JSON: {error} at line {line}",
+                                 error=exc.msg, line=exc.lineno)) from None
     except RecursionError:
-        raise ValueError("the file is not a run export: it nests too deeply") from None
+        raise ValueError(Message("the file is not a run export: it nests too deeply")) \
+            from None
     if not isinstance(document, dict) or not isinstance(document.get("runs"), list):
-        raise ValueError('the file is not a run export: expected {"version": 1, "runs": [...]}')
+        raise ValueError(Message("the file is not a run export: expected {layout}",
+                                 layout='{"version": 1, "runs": [...]}'))
     if document.get("version") != SCHEMA_VERSION:
-        raise ValueError(f"the export has version {document.get('version')!r}; this app "
-                         f"reads version {SCHEMA_VERSION}")
+        raise ValueError(Message("the export has version {version!r}; this app reads "
+                                 "version {supported}", version=document.get("version"),
+                                 supported=SCHEMA_VERSION))
     records = []
     for number, item in enumerate(document["runs"], start=1):
         try:
             records.append(RunRecord.from_dict(item))
             _check_settings(records[-1])
         except ValueError as exc:
-            raise ValueError(f"run {number}: {exc}") from None
+            raise ValueError(Message("run {number}: {problem}", number=number,
+                                     problem=exc)) from None
     return records
 
 
@@ -383,4 +404,4 @@ def _check_settings(record: RunRecord) -> None:
 
         _, warnings = from_query_params(text, record.page)
     if warnings:
-        raise ValueError(f"config: {warnings[0]}")
+        raise ValueError(Message("config: {problem}", problem=warnings[0]))

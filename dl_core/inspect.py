@@ -13,6 +13,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from dl_core.i18n import _
+
 ACTIVATION_LAYERS = (keras.layers.Activation, keras.layers.ReLU, keras.layers.LeakyReLU,
                      keras.layers.ELU, keras.layers.PReLU, keras.layers.Softmax)
 POOLING_LAYERS = (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)
@@ -22,7 +24,8 @@ MAP_LAYERS = (keras.layers.Conv2D, *ACTIVATION_LAYERS, *POOLING_LAYERS)
 def _batch(image) -> tf.Tensor:
     image = np.asarray(image, dtype=np.float32)
     if image.ndim != 3:
-        raise ValueError(f"image: shape {image.shape}, expected (height, width, channels)")
+        raise ValueError(_("image: shape {shape}, expected (height, width, channels)")
+                         .format(shape=image.shape))
     return tf.constant(image[None])
 
 
@@ -105,7 +108,8 @@ def convolution_step(model: keras.Model, image, layer_name: str, filter_index: i
     """Input patch, kernel, products and sum + bias for output cell (row, col) of a filter."""
     layer = model.get_layer(layer_name)
     if not isinstance(layer, keras.layers.Conv2D) or tuple(layer.strides) != (1, 1):
-        raise ValueError(f"layer: {layer_name!r} is not a stride-1 Conv2D layer")
+        raise ValueError(_("layer: {layer!r} is not a stride-1 Conv2D layer")
+                         .format(layer=layer_name))
     x, inputs = _batch(image)[0].numpy(), None
     for current, out in _layer_outputs(model, image):
         if current is layer:
@@ -115,11 +119,11 @@ def convolution_step(model: keras.Model, image, layer_name: str, filter_index: i
     kernel, bias = conv_kernels(model)[layer_name]
     k = kernel.shape[0]
     if not 0 <= filter_index < kernel.shape[3]:
-        raise ValueError(f"filter_index: {filter_index} is out of range, allowed 0 to "
-                         f"{kernel.shape[3] - 1}")
+        raise ValueError(_("filter_index: {index} is out of range, allowed 0 to {last}")
+                         .format(index=filter_index, last=kernel.shape[3] - 1))
     if not (0 <= row < result.shape[0] and 0 <= col < result.shape[1]):
-        raise ValueError(f"position ({row}, {col}) is outside the {result.shape[0]}x"
-                         f"{result.shape[1]} map")
+        raise ValueError(_("position ({row}, {col}) is outside the {rows}x{cols} map")
+                         .format(row=row, col=col, rows=result.shape[0], cols=result.shape[1]))
     if layer.padding == "same":
         before, after = same_padding(k)
         inputs = np.pad(inputs, ((before, after), (before, after), (0, 0)))

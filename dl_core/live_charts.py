@@ -11,12 +11,16 @@ draws them.
 
 from __future__ import annotations
 
+from dl_core.i18n import N_, _
+
 TRAIN, VALIDATION, BASELINE = "#1f77b4", "#ff7f0e", "#7f7f7f"
-SERIES = ("training", "validation", "logistic regression")  # the last on validation data
+# The series' names, translated alike in the data and the colour scale; the baseline is
+# scored on the validation data.
+SERIES = (N_("training"), N_("validation"), N_("logistic regression"))
 MARKERS_UP_TO = 30  # epochs
 METRICS = {  # metric -> (title, training field, validation field, axis format)
-    "loss": ("Loss (cross-entropy)", "loss", "val_loss", ""),
-    "accuracy": ("Accuracy", "accuracy", "val_accuracy", ".0%"),
+    "loss": (N_("Loss (cross-entropy)"), "loss", "val_loss", ""),
+    "accuracy": (N_("Accuracy"), "accuracy", "val_accuracy", ".0%"),
 }
 
 
@@ -34,16 +38,19 @@ def lr_marks(lr_changes, span: int, min_gap: float = 0.1) -> list[tuple[int, str
             marks[-1][2] += 1
         else:
             marks.append([epoch, rate, 1])
-    return [(epoch, f"lr {rate:g}" if count == 1 else f"lr → {rate:g} ({count} changes)")
-            for epoch, rate, count in marks]
+    one, merged = _("lr {rate:g}"), _("lr → {rate:g} ({count} changes)")
+    return [(epoch, one.format(rate=rate) if count == 1 else
+             merged.format(rate=rate, count=count)) for epoch, rate, count in marks]
 
 
 def curve_spec(metric: str, target_epochs: int) -> dict:
     """The fixed part of one live chart ("loss" or "accuracy"); data comes from
-    :func:`curve_datasets`. Equal arguments give an equal spec (the chart's identity)."""
-    title, _, _, axis_format = METRICS[metric]
+    :func:`curve_datasets`. Equal arguments in the same language give an equal spec (the
+    chart's identity)."""
+    title, _train, _val, axis_format = METRICS[metric]
     span = max(target_epochs, 2)
-    x = {"field": "epoch", "type": "quantitative", "title": "epoch",
+    epoch = _("epoch")
+    x = {"field": "epoch", "type": "quantitative", "title": epoch,
          "scale": {"domain": [0.5, span + 0.5], "nice": False},
          "axis": {"tickMinStep": 1, "format": "d"}}
     y_axis = {"title": None, "format": axis_format} if axis_format else {"title": None}
@@ -51,13 +58,13 @@ def curve_spec(metric: str, target_epochs: int) -> dict:
     # Two legend entries fit one row of the narrowest chart (a 225 px column at 800 px);
     # the baseline's dashed line carries its own label instead.
     colour = {"field": "series", "type": "nominal", "title": None,
-              "scale": {"domain": list(SERIES[:2]), "range": [TRAIN, VALIDATION]},
+              "scale": {"domain": [_(s) for s in SERIES[:2]], "range": [TRAIN, VALIDATION]},
               "legend": {"orient": "bottom", "direction": "horizontal"}}
     value = {"field": "value", "type": "quantitative", "axis": y_axis, "scale": y_scale}
     return {
         "height": 260,
         "padding": {"left": 5, "top": 5, "right": 16, "bottom": 5},  # room for the last tick
-        "title": {"text": title, "fontSize": 13},
+        "title": {"text": _(title), "fontSize": 13},
         "layer": [
             {"data": {"name": "curves"}, "mark": {"type": "line", "strokeWidth": 1.8},
              "encoding": {"x": x, "y": value, "color": colour}},
@@ -68,8 +75,10 @@ def curve_spec(metric: str, target_epochs: int) -> dict:
                            {"filter": f"datum.points <= {2 * MARKERS_UP_TO}"}],
              "mark": {"type": "point", "filled": True, "size": 18},
              "encoding": {"x": x, "y": value, "color": colour,
-                          "tooltip": [{"field": "series"}, {"field": "epoch"},
-                                      {"field": "value", "format": ".4g"}]}},
+                          "tooltip": [{"field": "series", "title": _("series")},
+                                      {"field": "epoch", "title": epoch},
+                                      {"field": "value", "title": _("value"),
+                                       "format": ".4g"}]}},
             {"data": {"name": "baseline"},
              "mark": {"type": "rule", "strokeDash": [6, 4], "color": BASELINE},
              "encoding": {"y": {"field": "value", "type": "quantitative"}}},
@@ -101,17 +110,19 @@ def curve_spec(metric: str, target_epochs: int) -> dict:
 def curve_datasets(metric: str, history, lr_changes=(), baseline: dict | None = None,
                    target_epochs: int = 2) -> dict:
     """The named datasets of :func:`curve_spec`: columns as lists (one row per point)."""
-    _, train_key, val_key, _ = METRICS[metric]
+    _title, train_key, val_key, _format = METRICS[metric]
+    training, validation, baseline_name = (_(s) for s in SERIES)
     curves = {"epoch": [], "value": [], "series": []}
-    for key, series in ((train_key, SERIES[0]), (val_key, SERIES[1])):
+    for key, series in ((train_key, training), (val_key, validation)):
         for s in history:
             curves["epoch"].append(s.epoch)
             curves["value"].append(float(getattr(s, key)))
             curves["series"].append(series)
     base = {"value": [float(baseline[val_key])] if baseline else [],
-            "series": [SERIES[2]] if baseline else []}
+            "series": [baseline_name] if baseline else []}
     marks = lr_marks(lr_changes, max(target_epochs, 2))
-    lr = {"x": [epoch - 0.5 for epoch, _ in marks], "label": [label for _, label in marks]}
+    lr = {"x": [epoch - 0.5 for epoch, _label in marks],
+          "label": [label for _epoch, label in marks]}
     return {"curves": curves, "baseline": base, "lr": lr}
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from dl_core.config import NUM_CLASSES
 from dl_core.data import DigitsSplit
+from dl_core.i18n import Message
 
 
 def confusion(y_true, probabilities) -> np.ndarray:
@@ -72,12 +73,14 @@ def logistic_baseline(split: DigitsSplit, seed: int = 0) -> dict[str, float]:
 CHANCE_ACCURACY = 1 / NUM_CLASSES
 
 
-def collapse_warning(history, lr_changes=(), chance: float = CHANCE_ACCURACY) -> str | None:
+def collapse_warning(history, lr_changes=(), chance: float = CHANCE_ACCURACY
+                     ) -> Message | None:
     """Say so when a run that had learned falls apart while the loss stays finite.
 
     A collapse is validation accuracy back near chance after it had passed 50%, or a
     training loss several times its best. Returns a sentence naming what happened, the
-    likely cause (the last learning-rate change before it) and what to try; else None.
+    likely cause (the last learning-rate change before it) and what to try, as a Message
+    (rendered where shown); else None.
     """
     if len(history) < 2:
         return None
@@ -85,19 +88,24 @@ def collapse_warning(history, lr_changes=(), chance: float = CHANCE_ACCURACY) ->
     best_acc = max(history, key=lambda s: s.val_accuracy)
     best_loss = min(history, key=lambda s: s.loss)
     if best_acc.val_accuracy >= 0.5 and last.val_accuracy <= chance + 0.1:
-        what = (f"validation accuracy fell from {best_acc.val_accuracy:.1%} (epoch "
-                f"{best_acc.epoch}) to {last.val_accuracy:.1%}, about chance ({chance:.0%})")
+        what = Message("validation accuracy fell from {best:.1%} (epoch {epoch}) to "
+                       "{last:.1%}, about chance ({chance:.0%})", best=best_acc.val_accuracy,
+                       epoch=best_acc.epoch, last=last.val_accuracy, chance=chance)
         since = best_acc.epoch
     elif last.loss > 5 * best_loss.loss and last.epoch > best_loss.epoch:
-        what = (f"training loss rose to {last.loss:.3g}, {last.loss / best_loss.loss:.0f} "
-                f"times its best ({best_loss.loss:.3g} at epoch {best_loss.epoch})")
+        what = Message("training loss rose to {loss:.3g}, {times:.0f} times its best "
+                       "({best:.3g} at epoch {epoch})", loss=last.loss,
+                       times=last.loss / best_loss.loss, best=best_loss.loss,
+                       epoch=best_loss.epoch)
         since = best_loss.epoch
     else:
         return None
     rate = last.learning_rate
     cause = [c for c in lr_changes if c[0] > since - 1]
-    because = (f" after the learning rate went to {cause[-1][1]:g} at epoch {cause[-1][0]}"
-               if cause else f" at learning rate {rate:g}")
-    return (f"Training collapsed: {what}{because}. The steps are too large: the weights jumped "
-            f"out of the region they had found. Lower the learning rate (try {rate / 10:g}), "
-            "or press Train to start again.")
+    because = Message("after the learning rate went to {rate:g} at epoch {epoch}",
+                      rate=cause[-1][1], epoch=cause[-1][0]) if cause else \
+        Message("at learning rate {rate:g}", rate=rate)
+    return Message("Training collapsed: {what} {because}. The steps are too large: the weights "
+                   "jumped out of the region they had found. Lower the learning rate (try "
+                   "{rate:g}), or press Train to start again.", what=what, because=because,
+                   rate=rate / 10)

@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from dl_core.compiled import POOL, CompiledEpoch, run_state
+from dl_core.i18n import Message
 from dl_core.playground_data import MAX_EPOCHS, forward_on_grid, split  # noqa: F401
 from dl_core.playground_settings import PLAYGROUND_BY_NAME, PlaygroundSpec
 from dl_core.settings import check_value
@@ -87,7 +88,8 @@ class PlaygroundTrainer:
         self.spec = spec
         self.x_train, self.y_train, self.x_test, self.y_test = split(spec)
         if not len(self.y_train):
-            raise ValueError("no points to train on: add some, or choose a generated set")
+            raise ValueError(Message("no points to train on: add some, or choose a generated "
+                                     "set"))
         self.model = build(spec)
         self.optimizer = keras.optimizers.SGD(spec.learning_rate)
         self.optimizer.build(self.model.trainable_variables)
@@ -143,9 +145,10 @@ class PlaygroundTrainer:
         has_test = len(self.y_test) > 0
         if not (np.isfinite(loss) and (not has_test or np.isfinite(test_loss))):
             epoch = len(self.history) + 1
-            raise TrainingDiverged(
-                f"loss became NaN at epoch {epoch}: learning rate {self.learning_rate:g} is "
-                f"too high; try {self.learning_rate / 10:g}", epoch=epoch)
+            raise TrainingDiverged(Message(  # (made in the run's thread, shown in the page's)
+                "loss became NaN at epoch {epoch}: learning rate {rate:g} is too high; try "
+                "{lower:g}", epoch=epoch, rate=self.learning_rate,
+                lower=self.learning_rate / 10), epoch=epoch)
         accuracy = test_accuracy = None
         if self.spec.classes:
             accuracy = float(np.mean(train_out.argmax(1) == self.y_train))

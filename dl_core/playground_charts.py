@@ -12,8 +12,11 @@ No Streamlit here.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
+from dl_core.i18n import _
 from dl_core.toy2d import EXTENT, plane_grid
 
 # The Playground's colours: orange for -1 / class 0, blue for +1 / class 1, then more.
@@ -108,8 +111,12 @@ def boundary_spec(classes: int, size: int = 320, clickable: bool = True) -> dict
             "clear": False}}]
         cells["mark"]["cursor"] = "crosshair"
     layers = [cells]
+    names = {"train": _("train"), "test": _("test"), "yours": _("yours")}
+    set_name = " : ".join(f"datum.set === '{k}' ? {json.dumps(v, ensure_ascii=False)}"
+                          for k, v in names.items()) + " : datum.set"
     layers.append({
         "data": {"name": "points"},
+        "transform": [{"calculate": set_name, "as": "set_name"}],  # shown in the tooltip
         "mark": {"type": "point", "filled": True, "size": 30, "strokeWidth": 1},
         "encoding": {
             "x": {"field": "x", **axis}, "y": {"field": "y", **axis},
@@ -120,8 +127,10 @@ def boundary_spec(classes: int, size: int = 320, clickable: bool = True) -> dict
             "shape": {"field": "set", "type": "nominal", "legend": None,
                       "scale": {"domain": ["train", "test", "yours"],
                                 "range": ["circle", "square", "diamond"]}},
-            "tooltip": [{"field": "set"}, {"field": "label"},
-                        {"field": "x", "format": ".2f"}, {"field": "y", "format": ".2f"}]}})
+            "tooltip": [{"field": "set_name", "title": _("set")},
+                        {"field": "label", "title": _("label")},
+                        {"field": "x", "title": "x", "format": ".2f"},
+                        {"field": "y", "title": "y", "format": ".2f"}]}})
     return {
         "width": size, "height": size,
         "padding": {"left": 4, "top": 4, "right": 4, "bottom": 4},  # (Streamlit: an object)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dl_core.i18n import _
 from dl_core.playground_data import split
 from dl_core.playground_settings import PlaygroundSpec
 
@@ -19,17 +20,15 @@ FEATURE_CODE = {
     "x1_times_x2": "x1 * x2", "sin_x1": "np.sin(x1)", "sin_x2": "np.sin(x2)",
 }
 
-_TEMPLATE = '''"""Train the 2D playground's network on its {dataset} data with plain Keras.
+# The comments are filled in in the active language (each on one line, with no """).
+_TEMPLATE = '''"""{title}
 
-Exported from the deep-learning playground; run with: python playground_{dataset}.py
-With the same TensorFlow and Keras it repeats the playground's run: the same points, the
-same initial weights, the same batches in the same order. Learning-rate changes made
-during a run in the playground are not replayed.
+{about}
 """
 
 import os
 
-os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")  # before Keras starts TensorFlow
+os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")  # {before_keras}
 os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
 import keras
@@ -40,7 +39,7 @@ EPOCHS = {epochs}
 BATCH_SIZE = {batch_size}
 LEARNING_RATE = {learning_rate}
 
-# The points (x, y) and their {label_kind}: {n_train} to train on, {n_test} to test.
+# {points}
 x_train = np.array({x_train}, dtype="float32").reshape(-1, 2)
 y_train = np.array({y_train}, dtype="{label_dtype}")
 x_test = np.array({x_test}, dtype="float32").reshape(-1, 2)
@@ -48,13 +47,13 @@ y_test = np.array({y_test}, dtype="{label_dtype}")
 
 
 def features(points):
-    """What the first layer sees of each point: {feature_names}."""
+    """{features_doc}"""
     x1, x2 = points[:, 0].astype("float64"), points[:, 1].astype("float64")
     return np.stack([{feature_code}], axis=1).astype("float32")
 
 
 def initializer(layer):
-    """Glorot-uniform starting weights, seeded per layer (layer 1, 2, ..., then the output)."""
+    """{initializer_doc}"""
     return keras.initializers.GlorotUniform(seed=SEED + layer)
 
 
@@ -67,7 +66,7 @@ model.summary()
 model.compile(optimizer=keras.optimizers.SGD(learning_rate=LEARNING_RATE),
               loss="{loss}"{metrics})
 
-rng = np.random.default_rng(SEED + 2)  # every epoch visits the points in a new order
+rng = np.random.default_rng(SEED + 2)  # {order}
 inputs_train, inputs_test = features(x_train), features(x_test)
 for epoch in range(1, EPOCHS + 1):
     order = rng.permutation(len(x_train))
@@ -101,14 +100,29 @@ def playground_script(spec: PlaygroundSpec, epochs: int) -> str:
                   f'                       kernel_initializer=initializer({last})),' if classes
                   else f'    keras.layers.Dense(1, name="output", '
                        f'kernel_initializer=initializer({last})),')
+    points = (_("The points (x, y) and their classes: {train} to train on, {test} to test.")
+              if classes else
+              _("The points (x, y) and their values: {train} to train on, {test} to test."))
     return _TEMPLATE.format(
-        dataset=spec.dataset, seed=spec.seed, epochs=max(int(epochs), 1),
+        title=_("Train the 2D playground's network on its {dataset} data with plain Keras.")
+        .format(dataset=spec.dataset),
+        about=_("Exported from the deep-learning playground; run with: python "
+                "playground_{dataset}.py\nWith the same TensorFlow and Keras it repeats the "
+                "playground's run: the same points, the\nsame initial weights, the same "
+                "batches in the same order. Learning-rate changes made\nduring a run in the "
+                "playground are not replayed.").format(dataset=spec.dataset),
+        before_keras=_("before Keras starts TensorFlow"),
+        points=points.format(train=len(y_train), test=len(y_test)),
+        features_doc=_("What the first layer sees of each point: {features}.").format(
+            features=", ".join(spec.features)),
+        initializer_doc=_("Glorot-uniform starting weights, seeded per layer (layer 1, 2, "
+                          "..., then the output)."),
+        order=_("every epoch visits the points in a new order"),
+        seed=spec.seed, epochs=max(int(epochs), 1),
         batch_size=spec.batch_size, learning_rate=format(spec.learning_rate, ".10g"),
-        label_kind="classes" if classes else "values", n_train=len(y_train),
-        n_test=len(y_test), x_train=_numbers(x_train), y_train=_numbers(y_train),
+        x_train=_numbers(x_train), y_train=_numbers(y_train),
         x_test=_numbers(x_test), y_test=_numbers(y_test),
         label_dtype="int64" if classes else "float32",
-        feature_names=", ".join(spec.features),
         feature_code=", ".join(FEATURE_CODE[f] for f in spec.features),
         regularizer=(f"keras.regularizers.L1L2(l1={spec.l1:g}, l2={spec.l2:g})"
                      if spec.l1 or spec.l2 else "None"),

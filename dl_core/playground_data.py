@@ -11,8 +11,9 @@ import io
 
 import numpy as np
 
+from dl_core.i18n import _
 from dl_core.playground_settings import (CUSTOM, EXTENT, MAX_POINTS, PlaygroundSpec,
-                                         label_range)
+                                         dataset_name, label_range)
 from dl_core.scratch import FORWARD, softmax
 from dl_core.toy2d import input_features, plane_grid, toy_dataset
 
@@ -95,16 +96,17 @@ def parse_points_csv(data: bytes, dataset: str) -> tuple:
     line and what is wrong: not text, not three numbers, outside the plane, a label the
     set ``dataset`` has no class for, or more than MAX_POINTS points."""
     if len(data) > MAX_CSV_BYTES:
-        raise ValueError(f"the file has {len(data):,} bytes; at most {MAX_CSV_BYTES:,} are read")
+        raise ValueError(_("the file has {size:,} bytes; at most {most:,} are read").format(
+            size=len(data), most=MAX_CSV_BYTES))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValueError("the file is not text (UTF-8): expected lines of x, y, label") \
+        raise ValueError(_("the file is not text (UTF-8): expected lines of x, y, label")) \
             from None
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
-        raise ValueError(f"the file is not CSV: {exc}") from None
+        raise ValueError(_("the file is not CSV: {error}").format(error=exc)) from None
     low, high, whole = label_range(dataset)
     values: list[float] = []
     for number, row in enumerate(rows, start=1):
@@ -114,23 +116,26 @@ def parse_points_csv(data: bytes, dataset: str) -> tuple:
         if number == 1 and not _is_number(cells[0]):
             continue  # a header
         if len(cells) != 3 or not all(_is_number(c) for c in cells):
-            raise ValueError(f"line {number}: expected three numbers x, y, label; got "
-                             f"{','.join(cells)[:60]!r}")
+            raise ValueError(_("line {line}: expected three numbers x, y, label; got {got}")
+                             .format(line=number, got=repr(",".join(cells)[:60])))
         x, y, label = (float(c) for c in cells)
         if not (abs(x) <= EXTENT and abs(y) <= EXTENT):
-            raise ValueError(f"line {number}: ({x:g}, {y:g}) lies outside the plane "
-                             f"[-{EXTENT:g}, {EXTENT:g}]²")
+            raise ValueError(_("line {line}: ({x:g}, {y:g}) lies outside the plane "
+                               "[-{extent:g}, {extent:g}]²").format(line=number, x=x, y=y,
+                                                                   extent=EXTENT))
         if not low <= label <= high or (whole and label != int(label)):
-            allowed = (f"a class {low:g} to {high:g}" if whole else
-                       f"a value from {low:g} to {high:g}")
-            raise ValueError(f"line {number}: label {label:g} does not fit {dataset}: "
-                             f"expected {allowed}")
+            message = (_("line {line}: label {label:g} does not fit {name}: expected a "
+                         "class {low:g} to {high:g}") if whole else
+                       _("line {line}: label {label:g} does not fit {name}: expected a "
+                         "value from {low:g} to {high:g}"))
+            raise ValueError(message.format(line=number, label=label,
+                                            name=dataset_name(dataset), low=low, high=high))
         values += [round(x, 2), round(y, 2), label]
         if len(values) > 3 * MAX_POINTS:
-            raise ValueError(f"it has more than {MAX_POINTS} points; at most {MAX_POINTS} can "
-                             "be added")
+            raise ValueError(_("it has more than {most} points; at most {most} can be added")
+                             .format(most=MAX_POINTS))
     if not values:
-        raise ValueError("no points in the file: expected lines of x, y, label")
+        raise ValueError(_("no points in the file: expected lines of x, y, label"))
     return tuple(values)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dl_core.i18n import _
 from dl_core.playground_charts import (CLASS_COLOURS, MIDDLE, _rgb, heatmap_rgb, hex_colours,
                                        neuron_rgb)
 from dl_core.playground_settings import PlaygroundSpec
@@ -57,12 +58,12 @@ def _layout(spec: PlaygroundSpec) -> tuple[list[list[tuple[float, float]]], int,
 def column_titles(spec: PlaygroundSpec) -> list[str]:
     hidden = [f"{units} {activation}" for units, activation in
               zip(spec.hidden, spec.activations)]
-    return ["Input", *hidden, "Output"]
+    return [_("Input"), *hidden, _("Output")]
 
 
 def network_spec(spec: PlaygroundSpec) -> dict:
     """The fixed part of the picture for ``spec``'s layers, in pixels."""
-    _, node, height = _layout(spec)
+    node, height = _layout(spec)[1:]
     cell = node / thumbnail(spec)
     # x in the pixels of the full width, scaled to the width there is (a phone); y in pixels
     width = network_width(spec)
@@ -85,8 +86,8 @@ def network_spec(spec: PlaygroundSpec) -> dict:
                                      "interpolate": "rgb", "clamp": True,
                                      "range": [CLASS_COLOURS[0], "#cccccc",
                                                CLASS_COLOURS[1]]}},
-                 "tooltip": [{"field": "link", "title": "link"},
-                             {"field": "weight", "format": ".4f"}]}},
+                 "tooltip": [{"field": "link", "title": _("link")},
+                             {"field": "weight", "title": _("weight"), "format": ".4f"}]}},
             {"data": {"name": "cells"},
              "mark": {"type": "rect", "width": cell + 0.5, "height": cell + 0.5},
              "encoding": {"x": x, "y": y,
@@ -95,7 +96,8 @@ def network_spec(spec: PlaygroundSpec) -> dict:
              "mark": {"type": "square", "size": node * node, "fill": "white",
                       "fillOpacity": 0.001, "stroke": "#666666", "strokeWidth": 0.6},
              "encoding": {"x": x, "y": y,
-                          "tooltip": [{"field": "neuron"}, {"field": "detail"}]}},
+                          "tooltip": [{"field": "neuron", "title": _("neuron")},
+                                      {"field": "detail", "title": _("detail")}]}},
             {"data": {"name": "titles"},
              "mark": {"type": "text", "fontSize": 10, "color": "#444444", "align": "center"},
              "encoding": {"x": x, "y": y, "text": {"field": "text"}}},
@@ -142,7 +144,7 @@ def network_datasets(spec: PlaygroundSpec, weights: dict[str, np.ndarray] | None
     """The picture's datasets for ``weights`` (``PlaygroundTrainer.kernels()``) and
     ``maps`` (``forward_on_grid(spec, weights, thumbnail(spec))``); grey neurons and no
     links before there is a network."""
-    positions, node, _ = _layout(spec)
+    positions, node = _layout(spec)[:2]
     r = thumbnail(spec)
     names = [f"hidden_{i}" for i in range(1, len(spec.hidden) + 1)] + ["output"]
     activations = [*spec.activations, "softmax" if spec.classes else "linear"]
@@ -152,27 +154,31 @@ def network_datasets(spec: PlaygroundSpec, weights: dict[str, np.ndarray] | None
     for u, (centre, name) in enumerate(zip(positions[0], spec.features)):
         values = inputs[..., u]
         nodes["x"].append(centre[0]), nodes["y"].append(centre[1])
-        nodes["neuron"].append(f"input {FEATURES[name][0]}")
-        nodes["detail"].append(f"from {values.min():.2f} to {values.max():.2f} on the plane")
+        nodes["neuron"].append(_("input {feature}").format(feature=FEATURES[name][0]))
+        nodes["detail"].append(_("from {low:.2f} to {high:.2f} on the plane").format(
+            low=values.min(), high=values.max()))
         _add_cells(cells, centre, node, neuron_rgb(values, "linear"))
     blank = np.full((r, r, 3), 240, np.uint8)
     for layer, (column, name, activation) in enumerate(zip(positions[1:], names,
                                                            activations)):
         for u, centre in enumerate(column):
-            title = (f"layer {layer + 1}, neuron {u + 1}" if name != "output" else
-                     f"output {u}" + (f" (P(class {u}))" if spec.classes else ""))
+            title = (_("layer {layer}, neuron {unit}") if name != "output" else
+                     _("output {output} (P(class {output}))") if spec.classes else
+                     _("output {output}")).format(layer=layer + 1, unit=u + 1, output=u)
             nodes["x"].append(centre[0]), nodes["y"].append(centre[1])
             nodes["neuron"].append(title)
             if weights is None or maps is None:
-                nodes["detail"].append("not trained yet")
+                nodes["detail"].append(_("not trained yet"))
                 _add_cells(cells, centre, node, blank)
                 continue
             values = maps[layer][..., u]
             rgb = (_output_rgb(values, spec.classes, u) if name == "output" else
                    neuron_rgb(values, activation))
             _add_cells(cells, centre, node, rgb)
-            nodes["detail"].append(f"{activation}, bias {weights[name + '/bias'][u]:.4f}, "
-                                   f"output {values.min():.3f} to {values.max():.3f}")
+            nodes["detail"].append(_("{activation}, bias {bias:.4f}, output {low:.3f} to "
+                                     "{high:.3f}").format(
+                activation=activation, bias=weights[name + "/bias"][u], low=values.min(),
+                high=values.max()))
     return {"nodes": nodes, "cells": cells,
             "links": _links(spec, positions, names, weights),
             **_labels(spec, positions, node)}
@@ -201,7 +207,7 @@ def _node_name(spec: PlaygroundSpec, column: int, unit: int) -> str:
     if column == 0:
         return FEATURES[spec.features[unit]][0]
     if column == len(spec.hidden) + 1:
-        return f"output {unit}"
+        return _("output {output}").format(output=unit)
     return f"L{column} n{unit + 1}"
 
 
@@ -219,12 +225,12 @@ def loss_spec(height: int = 150) -> dict:
         "height": height,
         "autosize": {"type": "fit-x", "contains": "padding"},
         "padding": {"left": 4, "top": 4, "right": 12, "bottom": 4},
-        "title": {"text": "Loss", "fontSize": 13, "subtitle": "blue: training · orange: test",
-                  "subtitleColor": "#666666"},
+        "title": {"text": _("Loss"), "fontSize": 13,
+                  "subtitle": _("blue: training · orange: test"), "subtitleColor": "#666666"},
         "layer": [{
             "data": {"name": "curves"},
             "mark": {"type": "line", "strokeWidth": 1.8},
-            "encoding": {"x": {"field": "epoch", "type": "quantitative", "title": "epoch",
+            "encoding": {"x": {"field": "epoch", "type": "quantitative", "title": _("epoch"),
                                "axis": {"tickMinStep": 1, "format": "d"}},
                          "y": {"field": "loss", "type": "quantitative", "title": None,
                                "scale": {"zero": True}},
@@ -254,16 +260,17 @@ def confusion_spec(classes: int, size: int = 200) -> dict:
     return {
         "width": size, "height": size,
         "padding": {"left": 4, "top": 4, "right": 4, "bottom": 4},
-        "title": {"text": "Test points by class", "fontSize": 13},
+        "title": {"text": _("Test points by class"), "fontSize": 13},
         "data": {"name": "cells"},
-        "encoding": {"x": {"field": "predicted", **axis, "title": "predicted"},
-                     "y": {"field": "true", **axis, "title": "true"}},
+        "encoding": {"x": {"field": "predicted", **axis, "title": _("predicted")},
+                     "y": {"field": "true", **axis, "title": _("true")}},
         "layer": [
             {"mark": "rect",
              "encoding": {"color": {"field": "count", "type": "quantitative", "legend": None,
                                     "scale": {"scheme": "blues", "domainMin": 0}},
-                          "tooltip": [{"field": "true"}, {"field": "predicted"},
-                                      {"field": "count"}]}},
+                          "tooltip": [{"field": "true", "title": _("true")},
+                                      {"field": "predicted", "title": _("predicted")},
+                                      {"field": "count", "title": _("count")}]}},
             {"mark": {"type": "text", "fontSize": 12},
              "encoding": {"text": {"field": "count", "type": "quantitative"},
                           "color": {"condition": {"test": "datum.share > 0.5",

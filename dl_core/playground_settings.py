@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from dl_core.config import decode_value, encode_value, fallback_message
+from dl_core.i18n import N_, _, ngettext
 from dl_core.settings import LEARNING_RATES, REGULARIZATION, Setting, check_value
 from dl_core.toy2d import DATASETS, EXTENT, FEATURES, REGRESSION, num_classes
 
@@ -20,56 +21,72 @@ MAX_CLASSES = 4
 SPEEDS = (1, 2, 5, 10, 20, 30, 60)  # epochs per second a run is paced at
 
 PLAYGROUND_SETTINGS: tuple[Setting, ...] = (
-    Setting("dataset", "data", "choice", "circle", "Data",
-            "The TensorFlow Playground's sets (circle, xor, gaussian, spiral; plane and six "
-            "gaussians for regression), sets with 3 or 4 classes, or only your own points.",
+    Setting("dataset", "data", "choice", "circle", N_("Data"),
+            N_("The TensorFlow Playground's sets (circle, xor, gaussian, spiral; plane and six "
+               "gaussians for regression), sets with 3 or 4 classes, or only your own points."),
             choices=DATASETS + (CUSTOM,)),
-    Setting("noise", "data", "float", 0.0, "Noise",
-            "The Playground's noise, 0 to 50 %: how far labels may stray from the pattern "
-            "(spiral and blobs: how far the points scatter).", min=0.0, max=0.5, step=0.05),
-    Setting("train_fraction", "data", "float", 0.5, "Training share",
-            "Share of the points the network trains on; the rest measure the test loss.",
+    Setting("noise", "data", "float", 0.0, N_("Noise"),
+            N_("The Playground's noise, 0 to 50 %: how far labels may stray from the pattern "
+               "(spiral and blobs: how far the points scatter)."), min=0.0, max=0.5,
+            step=0.05),
+    Setting("train_fraction", "data", "float", 0.5, N_("Training share"),
+            N_("Share of the points the network trains on; the rest measure the test loss."),
             min=0.1, max=0.9, step=0.1),
-    Setting("n_samples", "data", "int", 500, "Points", "How many points the set has.",
+    Setting("n_samples", "data", "int", 500, N_("Points"), N_("How many points the set has."),
             min=10, max=5000, step=10),
-    Setting("points", "data", "float_list", (), "Your points",
-            "Points you added by clicking or from a CSV file: x, y and label of each, in "
-            "turn. They always train, beside the generated set.", min=-EXTENT, max=EXTENT,
+    Setting("points", "data", "float_list", (), N_("Your points"),
+            N_("Points you added by clicking or from a CSV file: x, y and label of each, in "
+               "turn. They always train, beside the generated set."), min=-EXTENT, max=EXTENT,
             min_len=0, max_len=3 * MAX_POINTS),
-    Setting("features", "model", "choice_list", ("x1", "x2"), "Input features",
-            "What the first layer sees of each point: X₁, X₂, their squares, their product, "
-            "their sines.", choices=tuple(FEATURES), min_len=1, max_len=len(FEATURES)),
-    Setting("hidden", "model", "int_list", (4, 2), "Neurons",
-            "Neurons of each hidden layer (0 to 6 layers).", min=1, max=32, min_len=0,
+    Setting("features", "model", "choice_list", ("x1", "x2"), N_("Input features"),
+            N_("What the first layer sees of each point: X₁, X₂, their squares, their "
+               "product, their sines."), choices=tuple(FEATURES), min_len=1,
+            max_len=len(FEATURES)),
+    Setting("hidden", "model", "int_list", (4, 2), N_("Neurons"),
+            N_("Neurons of each hidden layer (0 to 6 layers)."), min=1, max=32, min_len=0,
             max_len=6, layer_group="dense"),
-    Setting("activations", "model", "choice_list", ("tanh", "tanh"), "Activation",
-            "Activation of each hidden layer.", choices=ACTIVATIONS, min_len=0, max_len=6,
+    Setting("activations", "model", "choice_list", ("tanh", "tanh"), N_("Activation"),
+            N_("Activation of each hidden layer."), choices=ACTIVATIONS, min_len=0, max_len=6,
             layer_group="dense"),
-    Setting("l1", "model", "float", 0.0, "L1 penalty", "L1 regularization of the weights.",
-            min=0.0, max=1.0, options=REGULARIZATION),
-    Setting("l2", "model", "float", 0.0, "L2 penalty", "L2 regularization of the weights.",
-            min=0.0, max=1.0, options=REGULARIZATION),
-    Setting("learning_rate", "training", "float", 0.03, "Learning rate",
-            "Step size of plain SGD; takes effect at the next epoch.", min=1e-5, max=10.0,
+    Setting("l1", "model", "float", 0.0, N_("L1 penalty"),
+            N_("L1 regularization of the weights."), min=0.0, max=1.0, options=REGULARIZATION),
+    Setting("l2", "model", "float", 0.0, N_("L2 penalty"),
+            N_("L2 regularization of the weights."), min=0.0, max=1.0, options=REGULARIZATION),
+    Setting("learning_rate", "training", "float", 0.03, N_("Learning rate"),
+            N_("Step size of plain SGD; takes effect at the next epoch."), min=1e-5, max=10.0,
             options=LEARNING_RATES, live=True),
-    Setting("speed", "training", "int", 30, "Speed",
-            "Epochs per second at most, so you can watch; not part of the model.",
-            min=1, max=60, options=SPEEDS, unit="epochs/s", live=True),
-    Setting("batch_size", "training", "int", 10, "Batch size",
-            "Points per gradient step, 1 to 30 as in the Playground.", min=1, max=30),
-    Setting("seed", "training", "int", 0, "Seed",
-            "Fixes the points, their split, the initial weights and the batch order.",
+    Setting("speed", "training", "int", 30, N_("Speed"),
+            N_("Epochs per second at most, so you can watch; not part of the model."),
+            min=1, max=60, options=SPEEDS, unit=N_("epochs/s"), live=True),
+    Setting("batch_size", "training", "int", 10, N_("Batch size"),
+            N_("Points per gradient step, 1 to 30 as in the Playground."), min=1, max=30),
+    Setting("seed", "training", "int", 0, N_("Seed"),
+            N_("Fixes the points, their split, the initial weights and the batch order."),
             min=0, max=2**31 - 1),
 )
 PLAYGROUND_BY_NAME = {s.name: s for s in PLAYGROUND_SETTINGS}
 LIVE = tuple(s.name for s in PLAYGROUND_SETTINGS if s.live)
 # How the output is drawn: in the link too, but not part of a run (no run restarts for them).
 VIEW_SETTINGS: tuple[Setting, ...] = (
-    Setting("show_test", "view", "bool", False, "Show test data",
-            "Draw the test points too (squares), which the network never trains on."),
-    Setting("discretize", "view", "bool", False, "Discretize output",
-            "Colour each place by the class the network picks, without shades of doubt."),
+    Setting("show_test", "view", "bool", False, N_("Show test data"),
+            N_("Draw the test points too (squares), which the network never trains on.")),
+    Setting("discretize", "view", "bool", False, N_("Discretize output"),
+            N_("Colour each place by the class the network picks, without shades of doubt.")),
 )
+# The sets' names as the page shows them (translate with _() where shown); messages may
+# name a set by its id ({dataset}) in English and by this name ({name}) in a translation.
+DATASET_LABELS = {
+    "circle": N_("Circle"), "xor": N_("XOR (exclusive or)"), "gaussian": N_("Two Gaussians"),
+    "spiral": N_("Spiral"), "spiral3": N_("Spiral, 3 arms (3 classes)"),
+    "blobs3": N_("3 blobs (3 classes)"), "blobs4": N_("4 blobs (4 classes)"),
+    CUSTOM: N_("Only your own points"), "plane": N_("Plane"),
+    "gaussians": N_("Six signed Gaussians"),
+}
+
+
+def dataset_name(dataset: str) -> str:
+    """The set's name as the page shows it, in the active language."""
+    return _(DATASET_LABELS[dataset])
 
 
 @dataclass(frozen=True)
@@ -97,8 +114,9 @@ class PlaygroundSpec:
             value = check_value(PLAYGROUND_BY_NAME[field.name], getattr(self, field.name))
             object.__setattr__(self, field.name, value)
         if len(self.activations) != len(self.hidden):
-            raise ValueError(f"activations: {len(self.activations)} given for "
-                             f"{len(self.hidden)} hidden layers: one per layer")
+            raise ValueError(_("activations: {given} given for {layers} hidden layers: one "
+                               "per layer").format(given=len(self.activations),
+                                                   layers=len(self.hidden)))
         check_points(self.points, self.dataset)
 
     @property
@@ -130,7 +148,7 @@ def points_for(points: tuple, old_dataset: str, dataset: str) -> tuple[tuple, in
     regression (a class is not a value). Returns ``(points, how many were removed)``."""
     if (old_dataset in REGRESSION) != (dataset in REGRESSION):
         return (), len(points) // 3
-    low, high, _ = label_range(dataset)
+    low, high = label_range(dataset)[:2]
     kept = tuple(v for i in range(0, len(points) - len(points) % 3, 3)
                  if low <= points[i + 2] <= high for v in points[i:i + 3])
     return kept, (len(points) - len(kept)) // 3
@@ -140,15 +158,17 @@ def check_points(points: tuple, dataset: str) -> None:
     """Raise ValueError (naming the point) unless ``points`` is x, y, label triples whose
     labels suit ``dataset`` (classes 0..k-1, or a value in [-1, 1] for regression)."""
     if len(points) % 3:
-        raise ValueError(f"points: {len(points)} numbers given; each point takes three "
-                         "(x, y, label)")
+        raise ValueError(_("points: {count} numbers given; each point takes three "
+                           "(x, y, label)").format(count=len(points)))
     low, high, whole = label_range(dataset)
     for i, label in enumerate(points[2::3], start=1):
         if not low <= label <= high or (whole and label != int(label)):
-            kind = f"a class from {low:g} to {high:g}" if whole else \
-                f"a value from {low:g} to {high:g}"
-            raise ValueError(f"points: point {i} has label {label:g}; on {dataset} a label "
-                             f"is {kind}")
+            message = (_("points: point {index} has label {label:g}; on {name} a label is "
+                         "a class from {low:g} to {high:g}") if whole else
+                       _("points: point {index} has label {label:g}; on {name} a label is "
+                         "a value from {low:g} to {high:g}"))
+            raise ValueError(message.format(index=i, label=label,
+                                            name=dataset_name(dataset), low=low, high=high))
 
 
 def _points_problem(text: Any, dataset: Any) -> ValueError | None:
@@ -163,8 +183,9 @@ def _points_problem(text: Any, dataset: Any) -> ValueError | None:
     for i in range(0, len(numbers), 3):
         x, y = numbers[i:i + 2]
         if not (abs(x) <= EXTENT and abs(y) <= EXTENT):
-            return ValueError(f"points: point {i // 3 + 1} at ({x:g}, {y:g}) lies outside "
-                              f"the plane [-{EXTENT:g}, {EXTENT:g}]²")
+            return ValueError(_("points: point {index} at ({x:g}, {y:g}) lies outside the "
+                                "plane [-{extent:g}, {extent:g}]²").format(
+                index=i // 3 + 1, x=x, y=y, extent=EXTENT))
     try:
         check_points(tuple(numbers), dataset)
     except ValueError as exc:
@@ -190,8 +211,8 @@ def from_query_params(params: dict[str, Any]) -> tuple[PlaygroundSpec, list[str]
     try:
         items = list(dict(params or {}).items())
     except (TypeError, ValueError):
-        return spec_from_values({}), ["The link's settings could not be read; using the "
-                                      "defaults."]
+        return spec_from_values({}), [_("The link's settings could not be read; using the "
+                                        "defaults.")]
     values, warnings = {}, []
     for key, text in items:
         setting = PLAYGROUND_BY_NAME.get(key) if isinstance(key, str) else None
@@ -210,19 +231,21 @@ def from_query_params(params: dict[str, Any]) -> tuple[PlaygroundSpec, list[str]
         fixed = tuple(activations[:len(hidden)]) + (
             (activations[-1] if activations else "tanh"),) * (len(hidden) - len(activations))
         if "activations" in values:
-            entries = "1 entry" if len(activations) == 1 else f"{len(activations)} entries"
-            layers = "1 layer" if len(hidden) == 1 else f"{len(hidden)} layers"
-            warnings.append(f"activations: {entries} for {layers}; using "
-                            f"{','.join(fixed) or 'none'}.")
+            entries = ngettext("{n} entry", "{n} entries", len(activations)).format(
+                n=len(activations))
+            layers = ngettext("{n} layer", "{n} layers", len(hidden)).format(n=len(hidden))
+            warnings.append(_("activations: {entries} for {layers}; using {fixed}.").format(
+                entries=entries, layers=layers, fixed=",".join(fixed) or _("none")))
         values["activations"] = fixed
     if "points" in values:
         dataset = values.get("dataset", PLAYGROUND_BY_NAME["dataset"].default)
         try:
             check_points(values["points"], dataset)
         except ValueError as exc:
-            warnings.append(f"{exc}; the link's points are left out.")
+            warnings.append(_("{error}; the link's points are left out.").format(error=exc))
             del values["points"]
     try:
         return spec_from_values(values), warnings
     except ValueError as exc:  # pragma: no cover - every value was checked above
-        return spec_from_values({}), [*warnings, f"{exc}; using the defaults."]
+        return spec_from_values({}), [*warnings, _("{error}; using the defaults.").format(
+            error=exc)]

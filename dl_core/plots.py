@@ -10,6 +10,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from dl_core.i18n import _
+
 TRAIN, VALIDATION, BASELINE = "#1f77b4", "#ff7f0e", "#7f7f7f"
 POSITIVE, NEGATIVE = "#2166ac", "#b2182b"
 LAYER_COLOURS = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
@@ -19,16 +21,20 @@ _MARGIN = dict(l=10, r=10, t=40, b=10)
 def batch_losses(losses, epoch: int, batch: int, batches: int) -> go.Figure:
     """The loss of each batch of the epoch in which training diverged, up to the NaN."""
     finite = [(i + 1, v) for i, v in enumerate(losses) if np.isfinite(v)]
-    fig = go.Figure(go.Scatter(x=[i for i, _ in finite], y=[v for _, v in finite],
-                               mode="lines+markers", line=dict(color=TRAIN), name="batch loss"))
+    fig = go.Figure(go.Scatter(x=[i for i, _v in finite], y=[v for _i, v in finite],
+                               mode="lines+markers", line=dict(color=TRAIN),
+                               name=_("batch loss")))
     fig.add_vline(x=batch, line=dict(color=NEGATIVE, dash="dot"))
-    fig.add_annotation(x=batch, y=1, yref="paper", text=f"NaN at batch {batch}",
+    fig.add_annotation(x=batch, y=1, yref="paper",
+                       text=_("NaN at batch {batch}").format(batch=batch),
                        showarrow=False, yanchor="bottom", font=dict(color=NEGATIVE))
-    fig.update_xaxes(title_text=f"batch of epoch {epoch} (of {batches})",
-                     range=[0.5, max(batch, 2) + 0.5], dtick=1 if batch <= 20 else None)
-    fig.update_yaxes(title_text="loss (log scale)", type="log", exponentformat="power")
+    axis = _("batch of epoch {epoch} (of {batches})").format(epoch=epoch, batches=batches)
+    fig.update_xaxes(title_text=axis, range=[0.5, max(batch, 2) + 0.5],
+                     dtick=1 if batch <= 20 else None)
+    fig.update_yaxes(title_text=_("loss (log scale)"), type="log", exponentformat="power")
     fig.update_layout(height=260, margin=_MARGIN, showlegend=False,
-                      title=f"Where it diverged: the loss of each batch of epoch {epoch}")
+                      title=_("Where it diverged: the loss of each batch of epoch {epoch}")
+                      .format(epoch=epoch))
     return fig
 
 
@@ -37,11 +43,11 @@ def confusion_heatmap(matrix: np.ndarray) -> go.Figure:
     labels = [str(i) for i in range(matrix.shape[0])]
     fig = go.Figure(go.Heatmap(
         z=matrix, x=labels, y=labels, colorscale="Blues", text=matrix, texttemplate="%{text}",
-        hovertemplate="true %{y}, predicted %{x}: %{z} images<extra></extra>",
-        colorbar=dict(title="images")))
-    fig.update_xaxes(title_text="predicted digit", side="bottom", dtick=1)
-    fig.update_yaxes(title_text="true digit", autorange="reversed", dtick=1)
-    fig.update_layout(height=380, margin=_MARGIN, title="Confusion matrix (test images)")
+        hovertemplate=_("true %{y}, predicted %{x}: %{z} images") + "<extra></extra>",
+        colorbar=dict(title=_("images"))))
+    fig.update_xaxes(title_text=_("predicted digit"), side="bottom", dtick=1)
+    fig.update_yaxes(title_text=_("true digit"), autorange="reversed", dtick=1)
+    fig.update_layout(height=380, margin=_MARGIN, title=_("Confusion matrix (test images)"))
     return fig
 
 
@@ -53,8 +59,8 @@ def weight_histograms(kernels: dict[str, np.ndarray]) -> go.Figure:
         fig.add_trace(go.Histogram(x=np.ravel(kernels[name]), nbinsx=40, showlegend=False,
                                    marker_color=LAYER_COLOURS[(i - 1) % len(LAYER_COLOURS)]),
                       row=1, col=i)
-    fig.update_xaxes(title_text="weight")
-    fig.update_layout(height=260, margin=_MARGIN, bargap=0.05, title="Weights per layer")
+    fig.update_xaxes(title_text=_("weight"))
+    fig.update_layout(height=260, margin=_MARGIN, bargap=0.05, title=_("Weights per layer"))
     return fig
 
 
@@ -66,9 +72,10 @@ def gradient_norms(history) -> go.Figure:
         fig.add_trace(go.Scatter(
             x=[s.epoch for s in history], y=[s.grad_norms[name] for s in history], name=name,
             mode="lines", line=dict(color=LAYER_COLOURS[i % len(LAYER_COLOURS)])))
-    fig.update_xaxes(title_text="epoch")
-    fig.update_yaxes(title_text="gradient norm |dL/dW|", type="log", exponentformat="power")
-    fig.update_layout(height=300, margin=_MARGIN, title="Gradient norm per layer (first layer = input side)")
+    fig.update_xaxes(title_text=_("epoch"))
+    fig.update_yaxes(title_text=_("gradient norm |dL/dW|"), type="log", exponentformat="power")
+    fig.update_layout(height=300, margin=_MARGIN,
+                      title=_("Gradient norm per layer (first layer = input side)"))
     return fig
 
 
@@ -86,14 +93,17 @@ def network_diagram(layer_sizes: list[int], kernels: list[np.ndarray] | None = N
     traces = _edge_traces(shown, ys, kernels) if kernels else []
     last = len(layer_sizes) - 1
     node_x, node_y, hover, text, annotations = [], [], [], [], []
+    pixel, output = _("pixel {n}"), _("output: digit {n}")
+    hidden = _("hidden layer {layer}, unit {n}")
     for x, (n, k, y) in enumerate(zip(layer_sizes, shown, ys)):
         node_x += [x] * k
         node_y += list(y)
-        hover += ([f"pixel {j + 1}" for j in range(k)] if x == 0 else
-                  [f"output: digit {j}" for j in range(k)] if x == last else
-                  [f"hidden layer {x}, unit {j + 1}" for j in range(k)])
+        hover += ([pixel.format(n=j + 1) for j in range(k)] if x == 0 else
+                  [output.format(n=j) for j in range(k)] if x == last else
+                  [hidden.format(layer=x, n=j + 1) for j in range(k)])
         text += [str(j) if x == last else "" for j in range(k)]  # digits by the outputs
-        label = f"{n} units" if n == k else f"{n} units<br>({k} shown)"
+        label = (_("{n} units") if n == k else _("{n} units<br>({shown} shown)")).format(
+            n=n, shown=k)
         annotations.append(dict(x=x, y=-1.18, text=label, showarrow=False,
                                 font=dict(size=11)))
     traces.append(dict(  # one trace for every node (cheaper)
@@ -104,12 +114,13 @@ def network_diagram(layer_sizes: list[int], kernels: list[np.ndarray] | None = N
     if kernels:  # a legend for the edges: one entry per colour
         traces += [dict(type="scatter", x=[None], y=[None], mode="lines", name=name,
                         line=dict(color=colour, width=3))
-                   for colour, name in ((POSITIVE, "positive weight"),
-                                        (NEGATIVE, "negative weight"))]
-    names = ["input"] + [f"hidden {i}" for i in range(1, last)] + ["output"]
+                   for colour, name in ((POSITIVE, _("positive weight")),
+                                        (NEGATIVE, _("negative weight")))]
+    names = ([_("input")] + [_("hidden {n}").format(n=i) for i in range(1, last)]
+             + [_("output")])
     layout = dict(
         height=380, margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white",
-        title=dict(text="Network: line width = size of the weight", font=dict(size=13)),
+        title=dict(text=_("Network: line width = size of the weight"), font=dict(size=13)),
         legend=dict(orientation="h", y=-0.12, x=0), annotations=annotations,
         xaxis=dict(tickvals=list(range(len(layer_sizes))), ticktext=names, showgrid=False,
                    zeroline=False, range=[-0.3, last + 0.4]),
@@ -169,10 +180,10 @@ def digit_gallery(images: list[np.ndarray], titles: list[str], columns: int = 6,
 def loss_over_steps(losses: list[float]) -> go.Figure:
     """The loss of each step of the backpropagation walk-through, measured before its update."""
     fig = go.Figure(go.Scatter(x=list(range(1, len(losses) + 1)), y=losses, mode="lines+markers",
-                               line=dict(color=TRAIN), name="loss"))
-    fig.update_xaxes(title_text="step", dtick=1 if len(losses) < 15 else None)
-    fig.update_yaxes(title_text="loss", rangemode="tozero")
-    fig.update_layout(height=260, margin=_MARGIN, title="Loss before each step")
+                               line=dict(color=TRAIN), name=_("loss")))
+    fig.update_xaxes(title_text=_("step"), dtick=1 if len(losses) < 15 else None)
+    fig.update_yaxes(title_text=_("loss"), rangemode="tozero")
+    fig.update_layout(height=260, margin=_MARGIN, title=_("Loss before each step"))
     return fig
 
 
@@ -184,15 +195,16 @@ def gradient_flow_bars(init_norms, after_norms, after_label: str) -> go.Figure:
     no place on a log axis; it is drawn as an x in a separate "= 0" strip under the chart
     (present only when there is a zero). Non-finite norms are left out.
     """
-    layers = [f"layer {i}" for i in range(1, len(init_norms) + 1)]
-    layers[-1] = "output"
-    series = ((np.asarray(init_norms, float), "at initialization", BASELINE, -0.12, "circle"),
+    layers = [_("layer {n}").format(n=i) for i in range(1, len(init_norms) + 1)]
+    layers[-1] = _("output")
+    series = ((np.asarray(init_norms, float), _("at initialization"), BASELINE, -0.12, "circle"),
               (np.asarray(after_norms, float), after_label, TRAIN, 0.12, "diamond"))
     x = np.arange(1, len(layers) + 1, dtype=float)
-    has_zero = any(np.any(values == 0) for values, *_ in series)
+    has_zero = any(np.any(values == 0) for values, *_rest in series)
     fig = make_subplots(rows=2 if has_zero else 1, cols=1, shared_xaxes=True,
                         row_heights=[0.82, 0.18] if has_zero else None, vertical_spacing=0.05)
-    (before, *_), (after, *_) = series
+    (before, *_rest), (after, *_rest) = series
+    exactly_zero, zero_hover = _("{name}: exactly 0"), _("exactly 0")
     joined = [i for i in range(len(x)) if before[i] > 0 and after[i] > 0
               and np.isfinite(before[i]) and np.isfinite(after[i])]
     fig.add_trace(go.Scatter(
@@ -210,31 +222,32 @@ def gradient_flow_bars(init_norms, after_norms, after_label: str) -> go.Figure:
         if has_zero:
             fig.add_trace(go.Scatter(
                 x=x[zero] + offset, y=np.zeros(int(zero.sum())), text=np.asarray(layers)[zero],
-                name=f"{name}: exactly 0", mode="markers", legendgroup=name,
+                name=exactly_zero.format(name=name), mode="markers", legendgroup=name,
                 showlegend=bool(zero.any()),
                 marker=dict(color=colour, size=11, symbol="x"),
-                hovertemplate=f"{name}<br>%{{text}}: exactly 0<extra></extra>"), row=2, col=1)
-    ticks = [str(i) for i in range(1, len(layers))] + ["out"]  # short: no tilt on a phone
+                hovertemplate=f"{name}<br>%{{text}}: {zero_hover}<extra></extra>"),
+                row=2, col=1)
+    ticks = [str(i) for i in range(1, len(layers))] + [_("out")]  # short: no tilt on a phone
     fig.update_xaxes(tickvals=x, ticktext=ticks, range=[0.5, len(layers) + 0.5])
-    fig.update_xaxes(title_text="layer", row=2 if has_zero else 1, col=1)
-    fig.update_yaxes(title_text="|dL/dW| (log scale)", type="log", exponentformat="power",
+    fig.update_xaxes(title_text=_("layer"), row=2 if has_zero else 1, col=1)
+    fig.update_yaxes(title_text=_("|dL/dW| (log scale)"), type="log", exponentformat="power",
                      row=1, col=1)
     if has_zero:
         fig.update_yaxes(tickvals=[0], ticktext=["= 0"], range=[-1, 1], fixedrange=True,
                          showgrid=False, zeroline=False, row=2, col=1)
     fig.update_layout(height=350 if has_zero else 330, margin=_MARGIN,
                       legend=dict(orientation="h", y=-0.3),
-                      title="Gradient norm per layer, input side on the left")
+                      title=_("Gradient norm per layer, input side on the left"))
     return fig
 
 
-def map_grid(values: np.ndarray, title: str, colorbar: str = "activation",
+def map_grid(values: np.ndarray, title: str, colorbar: str | None = None,
              columns: int = 8, zrange: tuple | None = None, colorscale: str = "Viridis",
              highlight: tuple | None = None, first_channel: int = 0,
              show_colorbar: bool = True, width: int = 420) -> go.Figure:
     """The channels of ``values`` (h, w, c) side by side, ``columns`` to a row, labelled
     ``first_channel``, ``first_channel + 1``, ... and sharing one labelled colour scale
-    (drawn below the maps unless ``show_colorbar`` is False).
+    (drawn below the maps unless ``show_colorbar`` is False; "activation" by default).
 
     All maps are tiles of ONE heatmap: a subplot per map was ~50 ms a figure to build and
     slow to draw. A row always has ``columns`` slots (empty ones stay blank), so figures
@@ -266,10 +279,11 @@ def map_grid(values: np.ndarray, title: str, colorbar: str = "activation",
     fig = go.Figure(go.Heatmap(
         z=z, customdata=where, zmin=zmin, zmax=zmax, colorscale=colorscale, hoverongaps=False,
         showscale=show_colorbar, colorbar=dict(
-            title=dict(text=colorbar, side="top"), orientation="h", thickness=10, len=0.8,
-            x=0.5, xanchor="center", y=-0.04, yanchor="top"),
-        hovertemplate="filter %{customdata[0]}, row %{customdata[1]}, col %{customdata[2]}: "
-                      "%{z:.3f}<extra></extra>"))
+            title=dict(text=_("activation") if colorbar is None else colorbar, side="top"),
+            orientation="h", thickness=10, len=0.8, x=0.5, xanchor="center", y=-0.04,
+            yanchor="top"),
+        hovertemplate=_("filter %{customdata[0]}, row %{customdata[1]}, col %{customdata[2]}: "
+                        "%{z:.3f}") + "<extra></extra>"))
     if highlight:
         ch, r, c = highlight
         y, x = (ch // columns) * (h + gap_y) + gap_y + r, (ch % columns) * (w + gap_x) + c
@@ -289,17 +303,18 @@ def map_grid(values: np.ndarray, title: str, colorbar: str = "activation",
 
 def number_grid(values: np.ndarray, title: str, colorscale: str = "RdBu",
                 highlight_all: bool = False, digits: int = 2,
-                colorbar: str = "value") -> go.Figure:
+                colorbar: str | None = None) -> go.Figure:
     """A small matrix as a heatmap with its numbers written in the cells.
 
     The colour scale is centred on zero (with 'RdBu': blue positive, red negative, white
-    zero) and labelled ``colorbar`` on its colour bar.
+    zero) and labelled ``colorbar`` ("value" by default) on its colour bar.
     """
     values = np.asarray(values, dtype=float)
     bound = float(np.max(np.abs(values))) or 1.0
     fig = go.Figure(go.Heatmap(
         z=values, zmin=-bound, zmax=bound, colorscale=colorscale,
-        colorbar=dict(title=dict(text=colorbar, font=dict(size=11)), thickness=8, len=0.9,
+        colorbar=dict(title=dict(text=_("value") if colorbar is None else colorbar,
+                                 font=dict(size=11)), thickness=8, len=0.9,
                       tickfont=dict(size=9), tickvals=[-bound, 0, bound],
                       ticktext=[f"{-bound:.2g}", "0", f"{bound:.2g}"]),
         text=np.round(values, digits), texttemplate="%{text}", hoverinfo="skip"))
@@ -320,13 +335,14 @@ def digit_with_overlay(image: np.ndarray, overlay: np.ndarray | None, title: str
     grey mixes into the blue and red.
     """
     digit = np.reshape(np.asarray(image, dtype=float), (8, 8))
+    hover = _("row %{y}, col %{x}: %{z:.3g}") + "<extra></extra>"
     if overlay is None:
         fig = go.Figure(go.Heatmap(  # the colour bar below: a narrow column keeps the digit
             z=digit, colorscale="Greys", zmin=0, zmax=pixel_max,
-            colorbar=dict(title=dict(text="ink", side="right", font=dict(size=11)), nticks=3,
-                          orientation="h", thickness=8, len=0.6, y=-0.03, yanchor="top",
-                          tickfont=dict(size=9)),
-            hovertemplate="row %{y}, col %{x}: %{z:.3g}<extra></extra>"))
+            colorbar=dict(title=dict(text=_("ink"), side="right", font=dict(size=11)),
+                          nticks=3, orientation="h", thickness=8, len=0.6, y=-0.03,
+                          yanchor="top", tickfont=dict(size=9)),
+            hovertemplate=hover))
         fig.add_shape(type="rect", x0=-0.5, x1=7.5, y0=-0.5, y1=7.5,  # the paper's edge
                       line=dict(color="#c8c8c8", width=1))
     else:
@@ -335,10 +351,10 @@ def digit_with_overlay(image: np.ndarray, overlay: np.ndarray | None, title: str
             z=overlay, colorscale="RdBu", zmin=-bound, zmax=bound,
             colorbar=dict(title=dict(text=overlay_label, font=dict(size=11)), thickness=10,
                           tickfont=dict(size=9), tickformat=".2g"),
-            hovertemplate="row %{y}, col %{x}: %{z:.3g}<extra></extra>"))
+            hovertemplate=hover))
         rows, cols = np.nonzero(digit > 0.05 * pixel_max)
         fig.add_trace(go.Scatter(
-            x=cols, y=rows, mode="markers", hoverinfo="skip", name="the digit's ink",
+            x=cols, y=rows, mode="markers", hoverinfo="skip", name=_("the digit's ink"),
             showlegend=False, marker=dict(size=4 + 12 * digit[rows, cols] / pixel_max,
                                           color="rgba(0,0,0,0.8)",
                                           line=dict(color="white", width=0.8))))
@@ -351,12 +367,14 @@ def digit_with_overlay(image: np.ndarray, overlay: np.ndarray | None, title: str
 
 def top_predictions(top: list[tuple[int, float]]) -> go.Figure:
     """Horizontal bars of the most probable digits."""
-    fig = go.Figure(go.Bar(x=[p for _, p in top], y=[f"digit {d}" for d, _ in top],
+    digit = _("digit {n}")
+    fig = go.Figure(go.Bar(x=[p for _d, p in top], y=[digit.format(n=d) for d, _p in top],
                            orientation="h", marker_color=TRAIN,
-                           text=[f"{p:.1%}" for _, p in top], textposition="auto"))
+                           text=[f"{p:.1%}" for _d, p in top], textposition="auto"))
     fig.update_xaxes(range=[0, 1], tickformat=".0%")
     fig.update_yaxes(autorange="reversed")
-    fig.update_layout(height=180, margin=dict(l=5, r=5, t=35, b=5), title="Top 3 predictions")
+    fig.update_layout(height=180, margin=dict(l=5, r=5, t=35, b=5),
+                      title=_("Top 3 predictions"))
     return fig
 
 
@@ -366,7 +384,8 @@ def channel_sums_waterfall(step, shown: int) -> go.Figure:
     ``step`` is a :class:`dl_core.inspect.ConvolutionStep`; ``shown`` the channel whose
     grids the page shows (pointed at)."""
     sums = [float(v) for v in step.channel_sums]
-    labels = [f"ch {i}" for i in range(len(sums))] + ["bias", "z"]
+    channel = _("ch {n}")
+    labels = [channel.format(n=i) for i in range(len(sums))] + [_("bias"), "z"]
     values = sums + [step.bias, step.total]
     fig = go.Figure(go.Waterfall(
         x=labels, y=values, measure=["relative"] * (len(sums) + 1) + ["total"],
@@ -378,12 +397,12 @@ def channel_sums_waterfall(step, shown: int) -> go.Figure:
         hovertemplate="%{x}: %{y:.4f}<extra></extra>"))
     running = np.cumsum([0.0] + values[:-1])
     fig.add_annotation(x=labels[shown], y=max(running[shown], running[shown + 1]),
-                       text="shown above", showarrow=True, arrowhead=2, ay=-32,
+                       text=_("shown above"), showarrow=True, arrowhead=2, ay=-32,
                        font=dict(size=10))
-    fig.update_yaxes(title_text="running sum", zeroline=True, zerolinecolor="#888")
+    fig.update_yaxes(title_text=_("running sum"), zeroline=True, zerolinecolor="#888")
     fig.update_layout(height=320, margin=dict(l=5, r=5, t=60, b=5), showlegend=False,
                       uniformtext=dict(minsize=8, mode="hide"), title=dict(
-                          text="Every input channel adds its own patch · kernel<br><sup>blue "
-                               "adds, red subtracts; the grey bar is the cell z</sup>",
+                          text=_("Every input channel adds its own patch · kernel<br><sup>"
+                                 "blue adds, red subtracts; the grey bar is the cell z</sup>"),
                           font=dict(size=13)))
     return fig

@@ -4,7 +4,8 @@ No Streamlit here. :func:`digits_record` and :func:`playground_record` read an e
 run's snapshot and Trainer (its model, its split) and return the record: the settings as
 in the run's link, the per-epoch curves, the final figures, the network's size and cost.
 The curves use the same names on every page ("loss", "accuracy", "val_loss",
-"val_accuracy"): on the 2D page the held-out set is its test points.
+"val_accuracy"): on the 2D page the held-out set is its test points. Texts are kept in
+English (a run's reason and summary may be Messages): the pages translate them when shown.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import statistics
 import numpy as np
 
 from dl_core.history import RunRecord, thin_curves
+from dl_core.i18n import Message
 
 
 def worth_keeping(snap) -> bool:
@@ -38,6 +40,11 @@ def _number(value) -> float | None:
 def _ms_per_epoch(history) -> float:
     """The median epoch (the first one of a new shape also traces its graph)."""
     return 1000 * statistics.median(s.seconds for s in history) if history else 0.0
+
+
+def _english(text) -> str:
+    """A text to keep: a Message in English (whatever language the thread speaks)."""
+    return text.english if isinstance(text, Message) else str(text or "")
 
 
 def _cost(model) -> tuple[int, int]:
@@ -70,13 +77,14 @@ def digits_record(page: str, params: dict, summary: str, snap, trainer, run_id: 
         metrics["test_loss"] = float(log_loss(y_test, probs, labels=range(probs.shape[1])))
     parameters, flops = _cost(trainer.model) if trainer is not None else (0, 0)
     return RunRecord(
-        page=page, config=dict(params), summary=summary, name=name, id=run_id,
+        page=page, config=dict(params), summary=_english(summary), name=_english(name),
+        id=run_id,
         curves=_curves(history, {"loss": "loss", "accuracy": "accuracy",
                                  "val_loss": "val_loss", "val_accuracy": "val_accuracy",
                                  "learning_rate": "learning_rate"}),
         metrics={k: _number(v) for k, v in metrics.items()}, parameters=parameters,
         flops_per_example=flops, ms_per_epoch=_ms_per_epoch(history), epochs=len(history),
-        status=snap.status, reason=snap.message, started=started)
+        status=snap.status, reason=_english(snap.message), started=started)
 
 
 def playground_record(params: dict, summary: str, snap, trainer, run_id: str,
@@ -91,10 +99,12 @@ def playground_record(params: dict, summary: str, snap, trainer, run_id: str,
                    "test_accuracy": last.test_accuracy}
     parameters, flops = _cost(trainer.model) if trainer is not None else (0, 0)
     return RunRecord(
-        page="playground", config=dict(params), summary=summary, name=name, id=run_id,
+        page="playground", config=dict(params), summary=_english(summary),
+        name=_english(name), id=run_id,
         curves=_curves(history, {"loss": "loss", "accuracy": "accuracy",
                                  "val_loss": "test_loss", "val_accuracy": "test_accuracy",
                                  "learning_rate": "learning_rate"}),
         metrics={k: _number(v) for k, v in metrics.items() if v is not None},
         parameters=parameters, flops_per_example=flops, ms_per_epoch=_ms_per_epoch(history),
-        epochs=len(history), status=snap.status, reason=snap.message, started=started)
+        epochs=len(history), status=snap.status, reason=_english(snap.message),
+        started=started)

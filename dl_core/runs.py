@@ -21,6 +21,7 @@ from typing import Callable
 
 import numpy as np
 
+from dl_core.i18n import Message
 from dl_core.scheduler import FairShare, Scheduler
 
 IDLE_TIMEOUT_SECONDS = float(os.environ.get("DL_IDLE_TIMEOUT_SECONDS", "60"))
@@ -33,7 +34,8 @@ class RunSnapshot:
     """A consistent copy of a run's state for display."""
 
     status: str  # queued | starting | running | paused | finished | stopped | diverged | failed
-    message: str
+    # why it ended: a Message (rendered where shown: str() it), "" while it has not ended
+    message: str | Message
     history: tuple  # EpochStats, oldest first
     target_epochs: int
     elapsed_seconds: float
@@ -220,10 +222,11 @@ class BackgroundRun:
         with self._cond:
             idle = time.monotonic() - self._last_touch
             if self._stop:
-                self._finish_locked("stopped", "stopped before it started")
+                self._finish_locked("stopped", Message("stopped before it started"))
             elif idle > self.idle_timeout:
-                self._finish_locked("stopped", f"stopped after {idle:.0f} s in the queue "
-                                               "without anyone watching")
+                self._finish_locked("stopped", Message(
+                    "stopped after {seconds:.0f} s in the queue without anyone watching",
+                    seconds=idle))
             return self._ended is not None
 
     def turn(self) -> bool:
@@ -233,14 +236,15 @@ class BackgroundRun:
             if self.trainer is None:
                 with self._cond:
                     if self._stop:
-                        self._finish_locked("stopped", "stopped")
+                        self._finish_locked("stopped", Message("stopped"))
                         return True
                 self._build()
             elif self._epoch_allowed():
                 self._epoch_began = time.monotonic()
                 self._record(self.trainer.train_epoch())
                 if len(self._history) >= self.epochs:
-                    self._finish("finished", f"trained {self.epochs} epochs")
+                    self._finish("finished", Message("trained {epochs} epochs",
+                                                     epochs=self.epochs))
         except Exception as exc:  # noqa: BLE001 - shown on the page, never a traceback
             self._fail(exc)
         finally:
@@ -294,11 +298,11 @@ class BackgroundRun:
         """Apply a stop, the idle timeout or a pending rate. False when no epoch is due."""
         with self._cond:
             if self._stop:
-                return self._finish_locked("stopped", "stopped")
+                return self._finish_locked("stopped", Message("stopped"))
             idle = time.monotonic() - self._last_touch
             if idle > self.idle_timeout:
-                return self._finish_locked(
-                    "stopped", f"stopped after {idle:.0f} s without anyone watching")
+                return self._finish_locked("stopped", Message(
+                    "stopped after {seconds:.0f} s without anyone watching", seconds=idle))
             if self._paused and not self._steps_requested:
                 self._set_status_locked("paused")
                 return False
@@ -341,15 +345,18 @@ class BackgroundRun:
 
         if isinstance(exc, TrainingDiverged):
             self._divergence = exc.with_traceback(None)  # its frames would hold the model
-            self._finish("diverged", str(exc))
+            self._finish("diverged", exc.args[0])  # a Message, or a str
         else:
-            self._finish("failed", f"training failed: {type(exc).__name__}: {exc}")
+            first = exc.args[0] if exc.args else None  # a Message renders where shown
+            detail = first if isinstance(first, Message) and len(exc.args) == 1 else str(exc)
+            self._finish("failed", Message("training failed: {error}: {detail}",
+                                           error=type(exc).__name__, detail=detail))
 
-    def _finish(self, status: str, message: str) -> None:
+    def _finish(self, status: str, message: str | Message) -> None:
         with self._cond:
             self._finish_locked(status, message)
 
-    def _finish_locked(self, status: str, message: str) -> bool:
+    def _finish_locked(self, status: str, message: str | Message) -> bool:
         self._set_status_locked(status)
         self._message = message
         self._ended = time.monotonic()

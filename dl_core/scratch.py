@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dl_core.i18n import _
+
 SCRATCH_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 LOSSES = ("cross_entropy", "mse")
 
@@ -48,17 +50,19 @@ class Network:
     def __init__(self, layer_sizes, activations, loss: str = "cross_entropy", seed: int = 0):
         layer_sizes = [int(n) for n in layer_sizes]
         if len(layer_sizes) < 2 or min(layer_sizes) < 1:
-            raise ValueError(f"layer_sizes: {layer_sizes!r}; need an input and an output size, "
-                             "each at least 1")
+            raise ValueError(_("layer_sizes: {value!r}; need an input and an output size, each "
+                               "at least 1").format(value=layer_sizes))
         activations = list(activations)
         if len(activations) != len(layer_sizes) - 2:
-            raise ValueError(f"activations: {len(activations)} given for "
-                             f"{len(layer_sizes) - 2} hidden layers")
+            raise ValueError(_("activations: {given} given for {hidden} hidden layers").format(
+                given=len(activations), hidden=len(layer_sizes) - 2))
         for a in activations:
             if a not in SCRATCH_ACTIVATIONS:
-                raise ValueError(f"activation: {a!r} is not one of {', '.join(SCRATCH_ACTIVATIONS)}")
+                raise ValueError(_("activation: {value!r} is not one of {allowed}").format(
+                    value=a, allowed=", ".join(SCRATCH_ACTIVATIONS)))
         if loss not in LOSSES:
-            raise ValueError(f"loss: {loss!r} is not one of {', '.join(LOSSES)}")
+            raise ValueError(_("loss: {value!r} is not one of {allowed}").format(
+                value=loss, allowed=", ".join(LOSSES)))
         self.layer_sizes, self.loss_name = layer_sizes, loss
         self.layer_activations = activations + ["linear"]
         rng = np.random.default_rng(seed)
@@ -72,7 +76,8 @@ class Network:
         """The output (n, n_out) for a batch x (n, n_in); keeps every intermediate."""
         a = np.asarray(x, dtype=np.float64)
         if a.ndim != 2 or a.shape[1] != self.layer_sizes[0]:
-            raise ValueError(f"x: shape {a.shape}, expected (n, {self.layer_sizes[0]})")
+            raise ValueError(_("x: shape {shape}, expected (n, {inputs})").format(
+                shape=a.shape, inputs=self.layer_sizes[0]))
         self.zs, self.activations = [], [a]
         for (w, b), name in zip(self.params, self.layer_activations):
             z = a @ w + b

@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from dl_core.i18n import N_, _
+
 ACTIVATIONS = (
     "relu", "leaky_relu", "elu", "selu", "gelu", "silu",
     "tanh", "sigmoid", "softplus", "linear",
@@ -31,6 +33,13 @@ INITIALIZERS = (
 )
 PADDINGS = ("same", "valid")
 POOLINGS = ("max", "average", "none")
+# Choices shown as words, translated; the others are names shown as they are (relu, adam).
+CHOICE_LABELS = {"max": N_("max"), "average": N_("average"), "none": N_("none")}
+
+
+def choice_label(value: Any) -> str:
+    """How a choice is shown: its translated word, or the value itself (a name)."""
+    return _(CHOICE_LABELS[value]) if value in CHOICE_LABELS else str(value)
 
 
 def _log_grid(low_exp: int, high_exp: int, mantissas=(1, 2, 3, 5)) -> tuple[float, ...]:
@@ -73,78 +82,87 @@ class Setting:
     def range_text(self) -> str:
         """The allowed range in words: "1 to 1000", "0 to 2147483647", "1e-05 to 10"."""
         if self.kind.startswith("int"):
-            return f"{int(self.min)} to {int(self.max)}"
-        return f"{self.min:g} to {self.max:g}"
+            low, high = int(self.min), int(self.max)
+        else:
+            low, high = f"{self.min:g}", f"{self.max:g}"
+        return _("{low} to {high}").format(low=low, high=high)
 
 
 SETTINGS: tuple[Setting, ...] = (
     # --- data ---------------------------------------------------------------
-    Setting("scale_inputs", "data", "bool", True, "Scale pixels to [0, 1]",
-            "Divide the 0-16 pixel values by 16. Off reproduces the article's raw pixels."),
-    Setting("validation_fraction", "data", "float", 0.2, "Validation fraction",
-            "Share of the training images held out to validate after every epoch.",
+    Setting("scale_inputs", "data", "bool", True, N_("Scale pixels to [0, 1]"),
+            N_("Divide the 0-16 pixel values by 16. Off reproduces the article's raw pixels.")),
+    Setting("validation_fraction", "data", "float", 0.2, N_("Validation fraction"),
+            N_("Share of the training images held out to validate after every epoch."),
             min=0.1, max=0.4, step=0.05),
     # --- model: MLP ---------------------------------------------------------
-    Setting("hidden_units", "model", "int_list", (64, 64, 32), "Units",
-            "Neurons in each hidden layer.", min=1, max=256, min_len=1, max_len=6,
+    Setting("hidden_units", "model", "int_list", (64, 64, 32), N_("Units"),
+            N_("Neurons in each hidden layer."), min=1, max=256, min_len=1, max_len=6,
             layer_group="dense", architectures=("mlp",)),
-    Setting("activations", "model", "choice_list", ("relu", "relu", "relu"), "Activation",
-            "Non-linearity applied after each hidden layer.", choices=ACTIVATIONS,
+    Setting("activations", "model", "choice_list", ("relu", "relu", "relu"),
+            N_("Activation"), N_("Non-linearity applied after each hidden layer."),
+            choices=ACTIVATIONS,
             min_len=1, max_len=6, layer_group="dense", architectures=("mlp",)),
-    Setting("dropout", "model", "float", 0.0, "Dropout",
-            "Fraction of units dropped at random during training (after each hidden layer).",
+    Setting("dropout", "model", "float", 0.0, N_("Dropout"),
+            N_("Fraction of units dropped at random during training (after each hidden "
+               "layer)."),
             min=0.0, max=0.8, step=0.05),
-    Setting("l1", "model", "float", 0.0, "L1 penalty", "L1 weight regularization.",
+    Setting("l1", "model", "float", 0.0, N_("L1 penalty"), N_("L1 weight regularization."),
             min=0.0, max=0.1, options=REGULARIZATION),
-    Setting("l2", "model", "float", 0.0, "L2 penalty", "L2 weight regularization.",
+    Setting("l2", "model", "float", 0.0, N_("L2 penalty"), N_("L2 weight regularization."),
             min=0.0, max=0.1, options=REGULARIZATION),
-    Setting("batch_norm", "model", "bool", False, "Batch normalization",
-            "Normalize each layer's pre-activations over the batch."),
-    Setting("initializer", "model", "choice", "glorot_uniform", "Weight initializer",
-            "How the weights are drawn before training.", choices=INITIALIZERS),
+    Setting("batch_norm", "model", "bool", False, N_("Batch normalization"),
+            N_("Normalize each layer's pre-activations over the batch.")),
+    Setting("initializer", "model", "choice", "glorot_uniform", N_("Weight initializer"),
+            N_("How the weights are drawn before training."), choices=INITIALIZERS),
     # --- model: CNN ---------------------------------------------------------
-    Setting("conv_filters", "model", "int_list", (8, 16), "Filters",
-            "Number of filters (feature maps) in each conv block.", min=1, max=32,
+    Setting("conv_filters", "model", "int_list", (8, 16), N_("Filters"),
+            N_("Number of filters (feature maps) in each conv block."), min=1, max=32,
             min_len=1, max_len=3, layer_group="conv", architectures=("cnn",)),
-    Setting("conv_kernels", "model", "int_list", (3, 3), "Kernel size",
-            "Width and height of each filter, in pixels.", min=1, max=5,
+    Setting("conv_kernels", "model", "int_list", (3, 3), N_("Kernel size"),
+            N_("Width and height of each filter, in pixels."), min=1, max=5,
             min_len=1, max_len=3, layer_group="conv", architectures=("cnn",), unit="px"),
-    Setting("conv_padding", "model", "choice_list", ("same", "same"), "Padding",
-            "'same' pads the border with zeros so the map keeps its size; 'valid' does not.",
+    Setting("conv_padding", "model", "choice_list", ("same", "same"), N_("Padding"),
+            N_("'same' pads the border with zeros so the map keeps its size; 'valid' does "
+               "not."),
             choices=PADDINGS, min_len=1, max_len=3, layer_group="conv",
             architectures=("cnn",)),
-    Setting("conv_activations", "model", "choice_list", ("relu", "relu"), "Activation",
-            "Non-linearity after each convolution.", choices=ACTIVATIONS,
+    Setting("conv_activations", "model", "choice_list", ("relu", "relu"), N_("Activation"),
+            N_("Non-linearity after each convolution."), choices=ACTIVATIONS,
             min_len=1, max_len=3, layer_group="conv", architectures=("cnn",)),
-    Setting("conv_pooling", "model", "choice_list", ("max", "none"), "Pooling",
-            "2x2 pooling after the activation (halves the map size).", choices=POOLINGS,
+    Setting("conv_pooling", "model", "choice_list", ("max", "none"), N_("Pooling"),
+            N_("2x2 pooling after the activation (halves the map size)."), choices=POOLINGS,
             min_len=1, max_len=3, layer_group="conv", architectures=("cnn",)),
-    Setting("head_units", "model", "int", 32, "Dense head units",
-            "Units of the dense layer between the conv blocks and the output (0 = none).",
+    Setting("head_units", "model", "int", 32, N_("Dense head units"),
+            N_("Units of the dense layer between the conv blocks and the output "
+               "(0 = none)."),
             min=0, max=256, architectures=("cnn",)),
     # --- training -----------------------------------------------------------
-    Setting("optimizer", "training", "choice", "adam", "Optimizer",
-            "The update rule that turns gradients into weight changes.", choices=OPTIMIZERS),
-    Setting("learning_rate", "training", "float", 0.001, "Learning rate",
-            "Step size of each update (log scale). Can be changed while training.",
+    Setting("optimizer", "training", "choice", "adam", N_("Optimizer"),
+            N_("The update rule that turns gradients into weight changes."),
+            choices=OPTIMIZERS),
+    Setting("learning_rate", "training", "float", 0.001, N_("Learning rate"),
+            N_("Step size of each update (log scale). Can be changed while training."),
             min=1e-5, max=10.0, options=LEARNING_RATES, live=True),
-    Setting("momentum", "training", "float", 0.0, "Momentum",
-            "Momentum of SGD and RMSprop (ignored by the other optimizers).",
+    Setting("momentum", "training", "float", 0.0, N_("Momentum"),
+            N_("Momentum of SGD and RMSprop (ignored by the other optimizers)."),
             min=0.0, max=0.99, step=0.01),
-    Setting("nesterov", "training", "bool", False, "Nesterov momentum",
-            "Use Nesterov's look-ahead momentum (SGD only)."),
-    Setting("batch_size", "training", "int", 32, "Batch size",
-            "Images per gradient step.", min=1, max=512,
+    Setting("nesterov", "training", "bool", False, N_("Nesterov momentum"),
+            N_("Use Nesterov's look-ahead momentum (SGD only).")),
+    Setting("batch_size", "training", "int", 32, N_("Batch size"),
+            N_("Images per gradient step."), min=1, max=512,
             options=(1, 4, 8, 16, 32, 64, 128, 256, 512)),
-    Setting("epochs", "training", "int", 50, "Epochs",
-            "Passes over the training images.", min=1, max=1000, step=1, live=True),
-    Setting("seed", "training", "int", 0, "Seed",
-            "Fixes the split, the initial weights, the batch order and the dropout masks: the "
-            "same seed and settings train the same run again, also in the exported script "
-            "(bit for bit on one machine). Learning-rate changes made mid-run are not replayed.",
+    Setting("epochs", "training", "int", 50, N_("Epochs"),
+            N_("Passes over the training images."), min=1, max=1000, step=1, live=True),
+    Setting("seed", "training", "int", 0, N_("Seed"),
+            N_("Fixes the split, the initial weights, the batch order and the dropout masks: "
+               "the same seed and settings train the same run again, also in the exported "
+               "script (bit for bit on one machine). Learning-rate changes made mid-run are "
+               "not replayed."),
             min=0, max=2**31 - 1, step=1),
-    Setting("epoch_delay_ms", "training", "int", 50, "Pause between epochs",
-            "Slows training down so you can watch it (0 = full speed). Not part of the model.",
+    Setting("epoch_delay_ms", "training", "int", 50, N_("Pause between epochs"),
+            N_("Slows training down so you can watch it (0 = full speed). Not part of the "
+               "model."),
             min=0, max=1000, options=(0, 10, 25, 50, 100, 250, 500, 1000), unit="ms",
             live=True),
 )
@@ -165,12 +183,12 @@ def check_value(setting: Setting, value: Any) -> Any:
     """
     if setting.is_list:
         if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-            raise ValueError(f"{setting.name}: expected a list, got {value!r}")
+            raise ValueError(_("{name}: expected a list, got {value}").format(
+                name=setting.name, value=repr(value)))
         items = tuple(value)
         if not setting.min_len <= len(items) <= setting.max_len:
-            raise ValueError(
-                f"{setting.name}: {len(items)} entries given, allowed "
-                f"{setting.min_len} to {setting.max_len}")
+            raise ValueError(_("{name}: {count} entries given, allowed {low} to {high}").format(
+                name=setting.name, count=len(items), low=setting.min_len, high=setting.max_len))
         item_kind = setting.kind[: -len("_list")]
         return tuple(_check_scalar(setting, item_kind, v) for v in items)
     return _check_scalar(setting, setting.kind, value)
@@ -181,24 +199,29 @@ def _check_scalar(setting: Setting, kind: str, value: Any) -> Any:
     if kind == "bool":
         if isinstance(value, bool):
             return value
-        raise ValueError(f"{name}: {value!r} is not true or false")
+        raise ValueError(_("{name}: {value} is not true or false").format(
+            name=name, value=repr(value)))
     if kind == "choice":
         if value in setting.choices:
             return value
-        raise ValueError(f"{name}: {value!r} is not one of {', '.join(setting.choices)}")
+        raise ValueError(_("{name}: {value} is not one of {choices}").format(
+            name=name, value=repr(value), choices=", ".join(setting.choices)))
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
-            raise ValueError(f"{name}: {value!r} is not a whole number")
+            raise ValueError(_("{name}: {value} is not a whole number").format(
+                name=name, value=repr(value)))
         value = int(value)
     elif kind == "float":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"{name}: {value!r} is not a number")
+            raise ValueError(_("{name}: {value} is not a number").format(
+                name=name, value=repr(value)))
         value = float(value)
         if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError(f"{name}: {value!r} is not a finite number")
+            raise ValueError(_("{name}: {value} is not a finite number").format(
+                name=name, value=repr(value)))
     else:  # pragma: no cover - table error
         raise TypeError(f"unknown setting kind {kind!r}")
     if not setting.min <= value <= setting.max:
-        raise ValueError(
-            f"{name}: {value!r} is out of range, allowed {setting.range_text}")
+        raise ValueError(_("{name}: {value} is out of range, allowed {allowed}").format(
+            name=name, value=repr(value), allowed=setting.range_text))
     return value

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dl_core.i18n import _
+
 CLASSIFICATION = ("circle", "xor", "gaussian", "spiral", "spiral3", "blobs3", "blobs4")
 REGRESSION = ("plane", "gaussians")
 DATASETS = CLASSIFICATION + REGRESSION
@@ -34,11 +36,11 @@ FEATURES = {
 def input_features(points: np.ndarray, features: tuple[str, ...]) -> np.ndarray:
     """The network's inputs: one column per chosen feature of the points (n, 2), float32."""
     if not features:
-        raise ValueError("features: choose at least one input feature")
+        raise ValueError(_("features: choose at least one input feature"))
     unknown = [f for f in features if f not in FEATURES]
     if unknown:
-        raise ValueError(f"features: {', '.join(map(repr, unknown))} not among "
-                         f"{', '.join(FEATURES)}")
+        raise ValueError(_("features: {unknown} not among {known}").format(
+            unknown=", ".join(map(repr, unknown)), known=", ".join(FEATURES)))
     x1, x2 = points[:, 0].astype(np.float64), points[:, 1].astype(np.float64)
     return np.stack([FEATURES[f][1](x1, x2) for f in features], axis=1).astype(np.float32)
 
@@ -63,9 +65,11 @@ def toy_dataset(name: str, n_samples: int = 500, noise: float = 0.0, seed: int =
     """Points (n, 2) float32 and labels (n,): int64 classes, or float32 for regression."""
     _check_name(name)
     if not 0.0 <= noise <= 0.5:
-        raise ValueError(f"noise: {noise!r} is out of range, allowed 0 to 0.5")
+        raise ValueError(_("noise: {value} is out of range, allowed 0 to 0.5").format(
+            value=repr(noise)))
     if not 2 <= n_samples <= 100_000:
-        raise ValueError(f"n_samples: {n_samples!r} is out of range, allowed 2 to 100000")
+        raise ValueError(_("n_samples: {value} is out of range, allowed 2 to 100000").format(
+            value=repr(n_samples)))
     rng = np.random.default_rng(seed)
     points, labels = _MAKERS[name](rng, n_samples, noise)
     labels = labels.astype(np.float32 if name in REGRESSION else np.int64)
@@ -74,7 +78,8 @@ def toy_dataset(name: str, n_samples: int = 500, noise: float = 0.0, seed: int =
 
 def _check_name(name: str) -> None:
     if name not in DATASETS:
-        raise ValueError(f"dataset: {name!r} is not one of {', '.join(DATASETS)}")
+        raise ValueError(_("dataset: {value} is not one of {choices}").format(
+            value=repr(name), choices=", ".join(DATASETS)))
 
 
 def _uniform_noise(rng, n: int, scale: float, noise: float) -> np.ndarray:

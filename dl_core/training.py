@@ -20,6 +20,7 @@ import tensorflow as tf
 from dl_core.compiled import POOL, CompiledEpoch, run_state
 from dl_core.config import Config, TrainingConfig
 from dl_core.data import DigitsSplit, load_digits_split
+from dl_core.i18n import Message
 from dl_core.models import build_model
 from dl_core.settings import SETTINGS_BY_NAME, check_value
 
@@ -31,13 +32,14 @@ OPTIMIZER_NAMES = {
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss stopped being a finite number; the message says what to change.
+    """The loss stopped being a finite number; the message (a str or a
+    :class:`~dl_core.i18n.Message`, ``args[0]``) says what to change.
 
     ``epoch`` and ``batch`` (1-based) say where the first non-finite loss appeared;
     ``batch_losses`` holds that epoch's losses of every batch up to and including it.
     """
 
-    def __init__(self, message: str, epoch: int = 0, batch: int = 0, batches: int = 0,
+    def __init__(self, message: str | Message, epoch: int = 0, batch: int = 0, batches: int = 0,
                  batch_losses: tuple = ()):
         super().__init__(message)
         self.epoch, self.batch, self.batches = epoch, batch, batches
@@ -76,14 +78,17 @@ def make_optimizer(config: TrainingConfig) -> keras.optimizers.Optimizer:
 
 
 def divergence_message(epoch: int, config: Config, learning_rate: float, batch: int = 0,
-                       batches: int = 0) -> str:
+                       batches: int = 0) -> Message:
+    """Where the loss became NaN and what to try (made in a training worker: a Message)."""
     name = OPTIMIZER_NAMES[config.training.optimizer]
-    advice = f"try {learning_rate / 10:g} or less"
-    if not config.data.scale_inputs:
-        advice += ", or scale the pixels to [0, 1]"
-    where = f"epoch {epoch}, batch {batch} of {batches}" if batch else f"epoch {epoch}"
-    return (f"loss became NaN at {where}: learning rate {learning_rate:g} is too high "
-            f"for {name}; {advice}")
+    rate = learning_rate / 10
+    advice = Message("try {rate:g} or less", rate=rate) if config.data.scale_inputs else \
+        Message("try {rate:g} or less, or scale the pixels to [0, 1]", rate=rate)
+    where = Message("epoch {epoch}, batch {batch} of {batches}", epoch=epoch, batch=batch,
+                    batches=batches) if batch else Message("epoch {epoch}", epoch=epoch)
+    return Message("loss became NaN at {where}: learning rate {rate:g} is too high for "
+                   "{optimizer}; {advice}", where=where, rate=learning_rate, optimizer=name,
+                   advice=advice)
 
 
 def model_inputs(config: Config, x_flat: np.ndarray) -> np.ndarray:

@@ -6,6 +6,8 @@ from ui.streamlit_fixes import ensure_app_navigation
 
 ensure_app_navigation()
 
+from dl_core.i18n import N_, _  # noqa: E402
+from ui import i18n  # noqa: E402
 from ui import cnn_ui  # noqa: E402
 from ui.cache import digits_split  # noqa: E402
 from ui.history_ui import history_panel  # noqa: E402
@@ -14,16 +16,16 @@ from ui.live import page_state, panel_interval, polling_fragment, training_secti
 
 PAGE = "cnn"
 
-st.title("CNN feature maps")
-st.caption("A convolutional network slides small kernels over the 8x8 image. Train it, then "
-           "look at what every filter responds to, and at the arithmetic of one convolution.")
+st.title(_("CNN feature maps"))
+st.caption(_("A convolutional network slides small kernels over the 8x8 image. Train it, then "
+             "look at what every filter responds to, and at the arithmetic of one convolution."))
 
 config = training_section(PAGE, "cnn")
 if config is None:
     history_panel(PAGE, page_state(PAGE).shown)
     st.stop()
 
-st.subheader("Inside the network", divider="gray")
+st.subheader(_("Inside the network"), divider="gray")
 shown = page_state(PAGE).shown  # every map below belongs to this run and its own config
 own = shown.config if shown else config
 run = shown.run if shown else None
@@ -48,19 +50,20 @@ def _inside():
     model = run.trainer.model if run is not None and run.trainer is not None else None
     with right:
         a, b = st.columns(2)
-        a.plotly_chart(plots.digit_with_overlay(image, None, f"Input: {caption}",
-                                                split.pixel_max), config=cnn_ui.CHART)
+        title = _("Input: {caption}").format(caption=caption)
+        a.plotly_chart(plots.digit_with_overlay(image, None, title, split.pixel_max),
+                       config=cnn_ui.CHART)
         if model is None:
-            b.info("Press **Train** or **Step** to build the network: the maps and predictions "
-                   "follow its weights while it trains.", icon=":material/info:")
+            b.info(_("Press **Train** or **Step** to build the network: the maps and predictions "
+                     "follow its weights while it trains."), icon=":material/info:")
             return
         if run.snapshot().status == "diverged":  # its weights are NaN: nothing to draw
-            b.warning(f"{shown.name.capitalize()} diverged, so its weights are no longer "
-                      "numbers. Lower the learning rate and press **Train**.")
+            b.warning(_("{run} diverged, so its weights are no longer numbers. Lower the learning "
+                        "rate and press **Train**.").format(run=shown.name.capitalize()))
             return
         b.plotly_chart(plots.top_predictions(top_k(model, image, 3)), config=cnn_ui.CHART)
-    maps, formula, explain = st.tabs(["Feature maps", "One convolution, explained",
-                                      "Saliency"], key=f"{PAGE}:tabs", on_change="rerun")
+    maps, formula, explain = i18n.tabs([N_("Feature maps"), N_("One convolution, explained"),
+                                        N_("Saliency")], key=f"{PAGE}:tabs", on_change="rerun")
     if maps.open:
         with maps:
             cnn_ui.feature_map_panels(model, image)

@@ -6,7 +6,8 @@ from ui.streamlit_fixes import ensure_app_navigation
 
 ensure_app_navigation()
 
+from dl_core.i18n import _  # noqa: E402
 from ui import compare_ui  # noqa: E402
 
-st.title("Compare runs")
+st.title(_("Compare runs"))
 compare_ui.page()

@@ -46,8 +46,8 @@ def test_points_survive_the_link_and_a_csv_file(case):
     (b"1,2,1\n1,abc,0\n", "line 2: expected three numbers"),
     (b"1,2,nan\n", "line 1: expected three numbers"),
     (b"7,0,1\n", "outside the plane"),
-    (b"1,1,2\n", "label 2 does not fit circle"),
-    (b"1,1,0.5\n", "label 0.5 does not fit circle"),
+    (b"1,1,2\n", "label 2 does not fit Circle"),
+    (b"1,1,0.5\n", "label 0.5 does not fit Circle"),
     (b"x,y,label\n", "no points"),
     (b"", "no points"),
     ("1,1,1\n".encode() * (MAX_POINTS + 1), f"more than {MAX_POINTS} points; at most"),
@@ -124,7 +124,7 @@ def test_bad_points_in_a_link_are_left_out_with_a_warning():
     spec, warnings = from_query_params({"points": "9,1,1"})
     assert spec.points == () and "point 1 at (9, 1) lies outside the plane" in warnings[0]
     spec, warnings = from_query_params({"points": "1,1,9", "dataset": "blobs3"})
-    assert "point 1 has label 9; on blobs3 a label is a class from 0 to 2" in warnings[0]
+    assert "point 1 has label 9; on 3 blobs (3 classes) a label is a class from 0 to 2" in warnings[0]
     spec, warnings = from_query_params({"points": "1,1,x"})
     assert spec.points == () and warnings[0].startswith("points:")
 

@@ -12,9 +12,10 @@ import streamlit as st
 
 from dl_core import plots
 from dl_core.data import DigitsSplit, digit_from_drawing
+from dl_core.i18n import N_, _
 from dl_core.metrics import mistakes
 
-SOURCES = ("Test digit", "Random", "Mistake", "Draw")
+SOURCES = (N_("Test digit"), N_("Random"), N_("Mistake"), N_("Draw"))  # values; shown with _()
 CHART = {"displaylogo": False}
 # Maps are drawn 4 to a figure, two figures a row: 8 maps a row on a wide screen; on a
 # phone Streamlit stacks the two columns, so 4 maps a row, each about 80 px wide.
@@ -23,7 +24,7 @@ MAPS_PER_FIGURE = 4
 # as digits are.
 CANVAS_WIDTH, CANVAS_HEIGHT, STROKE_WIDTH = 168, 200, 15
 INK, PAPER = "#000000", "#ffffff"  # as the digits are shown: dark ink on white paper
-SIGNED = "blue +, red −"
+SIGNED = N_("blue +, red −")
 
 
 def pick_input(page: str, split: DigitsSplit, snap) -> tuple[np.ndarray | None, str]:
@@ -31,30 +32,36 @@ def pick_input(page: str, split: DigitsSplit, snap) -> tuple[np.ndarray | None, 
     state = st.session_state
     # wrap: in a narrow column the options go onto a second row instead of running under
     # the chart beside it (where clicks landed on the chart).
-    source = st.segmented_control("Input", SOURCES, default=SOURCES[0], required=True,
-                                  wrap=True, key=f"{page}:source") or SOURCES[0]
+    source = st.segmented_control(_("Input"), SOURCES, default=SOURCES[0], required=True,
+                                  format_func=_, wrap=True, key=f"{page}:source") or SOURCES[0]
     n = len(split.y_test)
     if source == "Random":
-        if st.button("Another random digit", icon=":material/casino:", key=f"{page}:reroll") \
-                or f"{page}:random" not in state:
+        reroll = st.button(_("Another random digit"), icon=":material/casino:",
+                           key=f"{page}:reroll")
+        if reroll or f"{page}:random" not in state:
             state[f"{page}:random"] = int(np.random.default_rng().integers(n))
         index = state[f"{page}:random"]
     elif source == "Mistake":
         wrong = mistakes(split.y_test, snap.test_probabilities) if snap and snap.history else []
         if not wrong:
-            return None, "Train first: the model's mistakes on test digits are listed here."
+            return None, _("Train first: the model's mistakes on test digits are listed here.")
         by_index = {m.index: m for m in wrong}  # options are plain ints: a Mistake holds
-        index = st.selectbox(  # an array, which Streamlit's == on options cannot compare
-            "Misclassified test digit", list(by_index), key=f"{page}:mistake",
-            format_func=lambda i: f"#{i}: a {by_index[i].true_label} read as "
-                                  f"{by_index[i].predicted_label} "
-                                  f"({by_index[i].confidence:.0%})")
+        # an array, which Streamlit's == on options cannot compare
+
+        def describe(i: int) -> str:
+            m = by_index[i]
+            return _("#{index}: a {true} read as {predicted} ({confidence:.0%})").format(
+                index=i, true=m.true_label, predicted=m.predicted_label, confidence=m.confidence)
+
+        index = st.selectbox(_("Misclassified test digit"), list(by_index),
+                             key=f"{page}:mistake", format_func=describe)
     elif source == "Draw":
         return _drawing(page, split.pixel_max)
     else:
-        index = st.slider("Test digit", 0, n - 1, 0, key=f"{page}:index")
+        index = st.slider(_("Test digit"), 0, n - 1, 0, key=f"{page}:index")
     image = DigitsSplit.as_images(split.x_test[index:index + 1])[0]
-    return image, f"test digit #{index}, a {split.y_test[index]}"
+    return image, _("test digit #{index}, a {digit}").format(index=index,
+                                                              digit=split.y_test[index])
 
 
 # Two fixes to streamlit-drawable-canvas 0.13 (checked against 0.13.0; without them it works
@@ -128,17 +135,17 @@ def _drawing(page: str, pixel_max: float) -> tuple[np.ndarray | None, str]:
             _fix_canvas(page)
         data = result.image_data
     except Exception as exc:  # noqa: BLE001 - a component problem must not break the page
-        st.warning(f"The drawing canvas is not available here ({type(exc).__name__}); pick a "
-                   "test digit instead.")
-        return None, "no drawing"
-    st.caption("Draw one digit, as large as the box. The tools above it undo, redo and "
-               "clear (the bin).")
+        st.warning(_("The drawing canvas is not available here ({error}); pick a test digit "
+                     "instead.").format(error=type(exc).__name__))
+        return None, _("no drawing")
+    st.caption(_("Draw one digit, as large as the box. The tools above it undo, redo and "
+                 "clear (the bin)."))
     if data is None:
-        return None, "Draw a digit in the box, dark on white, as large as the box."
+        return None, _("Draw a digit in the box, dark on white, as large as the box.")
     digit = digit_from_drawing(data, pixel_max)
     if digit is None:
-        return None, "The canvas is empty: draw a digit to see what the network makes of it."
-    return digit.reshape(8, 8, 1).astype(np.float32), "your drawing, downsampled to 8x8"
+        return None, _("The canvas is empty: draw a digit to see what the network makes of it.")
+    return digit.reshape(8, 8, 1).astype(np.float32), _("your drawing, downsampled to 8x8")
 
 
 def _map_rows(name: str, values: np.ndarray, caption: str, colorbar: str,
@@ -172,18 +179,23 @@ def feature_map_panels(model, image: np.ndarray) -> None:
         h, w = values.shape[:2]
         if name in kernels:
             kernel = kernels[name][0]
-            st.markdown(f"##### Block {name.split('_')[-1]}")
+            st.markdown("##### " + _("Block {number}").format(number=name.split("_")[-1]))
             shown = kernel.mean(axis=2) if kernel.shape[2] > 1 else kernel[:, :, 0]
-            note = ", each the mean over its input channels" if kernel.shape[2] > 1 else ""
+            caption = (_("**{layer}**: {rows}x{cols} kernels, each the mean over its input "
+                         "channels") if kernel.shape[2] > 1
+                       else _("**{layer}**: {rows}x{cols} kernels"))
             bound = float(np.abs(shown).max()) or 1.0
-            _map_rows(f"{name} kernels", shown, f"**{name}**: {kernel.shape[0]}x"
-                      f"{kernel.shape[1]} kernels{note}", f"weight ({SIGNED})", "RdBu",
+            _map_rows(_("{layer} kernels").format(layer=name), shown,
+                      caption.format(layer=name, rows=kernel.shape[0], cols=kernel.shape[1]),
+                      _("weight ({signs})").format(signs=_(SIGNED)), "RdBu",
                       zrange=(-bound, bound))
-            _map_rows(name, values, f"**{name}**: {h}x{w} maps after convolution",
-                      "value before activation")
+            _map_rows(name, values, _("**{layer}**: {rows}x{cols} maps after convolution")
+                      .format(layer=name, rows=h, cols=w), _("value before activation"))
         else:
-            stage = "after pooling" if name.startswith("pool") else "after activation"
-            _map_rows(name, values, f"**{name}**: {h}x{w} maps {stage}", "activation")
+            caption = (_("**{layer}**: {rows}x{cols} maps after pooling")
+                       if name.startswith("pool")
+                       else _("**{layer}**: {rows}x{cols} maps after activation"))
+            _map_rows(name, values, caption.format(layer=name, rows=h, cols=w), _("activation"))
 
 
 def convolution_explained(page: str, model, image: np.ndarray, config) -> None:
@@ -193,30 +205,34 @@ def convolution_explained(page: str, model, image: np.ndarray, config) -> None:
     maps = dict(feature_maps(model, image))
     conv_names = [n for n in maps if n.startswith("conv_") and "act" not in n]
     cols = st.columns(4)
-    layer = cols[0].selectbox("Layer", conv_names, key=f"{page}:conv_layer")
+    layer = cols[0].selectbox(_("Layer"), conv_names, key=f"{page}:conv_layer")
     h, w, filters = maps[layer].shape
-    f = cols[1].slider("Filter", 0, filters - 1, 0, key=f"{page}:conv_filter")
-    r = cols[2].slider("Row", 0, h - 1, min(h // 2, h - 1), key=f"{page}:conv_row")
-    c = cols[3].slider("Column", 0, w - 1, min(w // 2, w - 1), key=f"{page}:conv_col")
+    f = cols[1].slider(_("Filter"), 0, filters - 1, 0, key=f"{page}:conv_filter")
+    r = cols[2].slider(_("Row"), 0, h - 1, min(h // 2, h - 1), key=f"{page}:conv_row")
+    c = cols[3].slider(_("Column"), 0, w - 1, min(w // 2, w - 1), key=f"{page}:conv_col")
     step = convolution_step(model, image, layer, f, r, c)
     in_ch = step.patch.shape[2]
     channel = 0
     if in_ch > 1:
-        channel = st.slider("Input channel shown", 0, in_ch - 1, 0, key=f"{page}:conv_channel",
-                            help=f"{layer} reads {in_ch} input channels: one kernel slice "
-                                 "and one patch per channel.")
-    of = f", channel {channel}" if in_ch > 1 else ""
+        channel = st.slider(_("Input channel shown"), 0, in_ch - 1, 0,
+                            key=f"{page}:conv_channel",
+                            help=_("{layer} reads {n} input channels: one kernel slice and one "
+                                   "patch per channel.").format(layer=layer, n=in_ch))
     grids = st.columns(3)
     for col, (title, values, label) in zip(grids, (
-            (f"input patch{of}", step.patch, "input"), (f"kernel{of}", step.kernel, "weight"),
-            (f"patch × kernel{of}", step.products, "product"))):
-        col.plotly_chart(plots.number_grid(values[:, :, channel], title, colorbar=label),
+            (N_("input patch"), step.patch, N_("input")),
+            (N_("kernel"), step.kernel, N_("weight")),
+            (N_("patch × kernel"), step.products, N_("product")))):
+        title = _(title) if in_ch == 1 else _("{grid}, channel {channel}").format(
+            grid=_(title), channel=channel)
+        col.plotly_chart(plots.number_grid(values[:, :, channel], title, colorbar=_(label)),
                          config=CHART)
     _sum_formula(step, channel, r, c)
-    st.caption(f"The model's own {layer} map holds {step.map_value:.4f} at row {r}, column {c} "
-               f"of filter {f} (outlined below): the same number. Colours: {SIGNED}.")
-    _map_rows(layer, maps[layer], f"**{layer}** maps", "value before activation",
-              highlight=(f, r, c))
+    st.caption(_("The model's own {layer} map holds {value:.4f} at row {row}, column {col} of "
+                 "filter {filter} (outlined below): the same number. Colours: {signs}.").format(
+        layer=layer, value=step.map_value, row=r, col=c, filter=f, signs=_(SIGNED)))
+    _map_rows(layer, maps[layer], _("**{layer}** maps").format(layer=layer),
+              _("value before activation"), highlight=(f, r, c))
     _padding_note(layer, config)
 
 
@@ -230,8 +246,9 @@ def _sum_formula(step, channel: int, r: int, c: int) -> None:
                  rf"= {step.total:.4f} \end{{aligned}}")
         return
     sums = step.channel_sums
-    st.markdown(f"The products of channel {channel} add up to **{sums[channel]:.4f}**, its "
-                f"part of the cell. Each of the {in_ch} input channels adds its own part:")
+    st.markdown(_("The products of channel {channel} add up to **{sum:.4f}**, its part of the "
+                  "cell. Each of the {n} input channels adds its own part:").format(
+        channel=channel, sum=sums[channel], n=in_ch))
     st.plotly_chart(plots.channel_sums_waterfall(step, channel), config=CHART)
     st.latex(rf"\begin{{aligned}} z_{{{r},{c}}} &= \sum_{{m=0}}^{{{in_ch - 1}}} \sum_{{i,j}} "
              rf"\mathrm{{patch}}_m \cdot \mathrm{{kernel}}_m + b \\ &= {sums.sum():.4f} + "
@@ -246,12 +263,12 @@ def _padding_note(layer: str, config) -> None:
     k, padding = config.model.conv_kernels[index], config.model.conv_padding[index]
     n = conv_output_sizes(config.model)[index - 1][1] if index else IMAGE_SIZE  # its input
     pad = sum(same_padding(k)) if padding == "same" else 0
-    st.markdown(
-        f"**Padding and stride.** This layer uses a {k}x{k} kernel, stride 1 and "
-        f"'{padding}' padding ({pad} zero rows and columns in all, split before and after). "
-        "Output size = ⌊(n + p − k) / s⌋ + 1 = "
-        f"⌊({n} + {pad} − {k}) / 1⌋ + 1 = **{output_size(n, k, padding)}**. "
-        "'same' keeps the map size; 'valid' shrinks it by k − 1; 2x2 pooling halves it.")
+    st.markdown(_(
+        "**Padding and stride.** This layer uses a {k}x{k} kernel, stride 1 and '{padding}' "
+        "padding ({pad} zero rows and columns in all, split before and after). Output size = "
+        "⌊(n + p − k) / s⌋ + 1 = ⌊({n} + {pad} − {k}) / 1⌋ + 1 = **{size}**. 'same' keeps "
+        "the map size; 'valid' shrinks it by k − 1; 2x2 pooling halves it.").format(
+        k=k, padding=padding, pad=pad, n=n, size=output_size(n, k, padding)))
 
 
 def saliency_panels(page: str, model, image: np.ndarray, pixel_max: float) -> None:
@@ -259,18 +276,19 @@ def saliency_panels(page: str, model, image: np.ndarray, pixel_max: float) -> No
     from dl_core.inspect import occlusion, saliency, top_k
 
     predicted = top_k(model, image, 1)[0][0]
-    target = st.selectbox("Class", list(range(10)), index=predicted, key=f"{page}:sal_class",
-                          help="Defaults to the predicted digit.")
+    target = st.selectbox(_("Class"), list(range(10)), index=predicted,
+                          key=f"{page}:sal_class", help=_("Defaults to the predicted digit."))
     left, right = st.columns(2)
     grad = saliency(model, image, target)[:, :, 0]
     left.plotly_chart(plots.digit_with_overlay(
-        image, grad, f"Gradient of the score of {target}", pixel_max,
-        "d score / d pixel<br>blue: raises it<br>red: lowers it"), config=CHART)
+        image, grad, _("Gradient of the score of {digit}").format(digit=target), pixel_max,
+        _("d score / d pixel<br>blue: raises it<br>red: lowers it")), config=CHART)
     occ = occlusion(model, image, target, patch=2)
     right.plotly_chart(plots.digit_with_overlay(
-        image, occ, f"Occlusion: drop of P({target}) when blanked", pixel_max,
-        "drop of P<br>blue: blanking<br>hurts it<br>red: blanking<br>helps it"), config=CHART)
-    st.caption(f"Blue pixels raise the score of {target} (gradient) or, blanked with a 2x2 "
-               f"patch, lower P({target}) (occlusion): they speak for a {target}. Red pixels "
-               "do the opposite: they speak against it. Black dots: the digit's ink (the "
-               "bigger, the darker).")
+        image, occ, _("Occlusion: drop of P({digit}) when blanked").format(digit=target),
+        pixel_max, _("drop of P<br>blue: blanking<br>hurts it<br>red: blanking<br>helps it")),
+        config=CHART)
+    st.caption(_("Blue pixels raise the score of {digit} (gradient) or, blanked with a 2x2 "
+                 "patch, lower P({digit}) (occlusion): they speak for a {digit}. Red pixels do "
+                 "the opposite: they speak against it. Black dots: the digit's ink (the bigger, "
+                 "the darker).").format(digit=target))

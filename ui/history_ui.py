@@ -10,6 +10,10 @@ Server cost: one record per ended run (~2 KB plus ~100 bytes per epoch, at most 
 epochs kept), written in the worker thread that ended the run (a few ms, at most
 LOCK_TIMEOUT_SECONDS when another writer holds the file); a shared server's session runs
 are deleted 7 days after they started unless pinned (checked once a day). No thread.
+
+Texts: a record's status, default name and summary are kept in English and shown in the
+session's language (dl_core.compare); a problem is kept as a Message (a write fails in a
+worker thread) and said in the language of the page that shows it.
 """
 
 from __future__ import annotations
@@ -22,11 +26,12 @@ import uuid
 from datetime import datetime
 from urllib.parse import urlencode, urljoin
 
+import pandas as pd
 import streamlit as st
 
-from dl_core.history import HistoryUnavailable, RunRecord, RunStore
-
-PAGE_TITLES = {"mlp": "MLP", "cnn": "CNN", "playground": "2D"}
+from dl_core.compare import run_name, status_text, summary_text
+from dl_core.history import PAGE_TITLES, HistoryUnavailable, RunRecord, RunStore
+from dl_core.i18n import N_, Message, _, ngettext
 PAGE_PATHS = {"mlp": "pages/1_mlp.py", "cnn": "pages/2_cnn.py",
               "playground": "pages/4_playground.py"}
 SESSION_RUNS_KEPT_SECONDS = 7 * 24 * 3600
@@ -40,16 +45,18 @@ class Problems:
 
     def __init__(self):
         self._lock = threading.Lock()
-        self.write: str | None = None
-        self.read: str | None = None
+        self.write: object | None = None  # (a Message, or a text rendered when shown)
+        self.read: object | None = None
 
-    def report(self, message: str | None, kind: str = "read") -> None:
+    def report(self, message: object | None, kind: str = "read") -> None:
         with self._lock:
             setattr(self, kind, message)
 
     def messages(self) -> list[str]:
+        """The problems, in the active language."""
         with self._lock:
-            return list(dict.fromkeys(m for m in (self.write, self.read) if m))
+            kept = [m for m in (self.write, self.read) if m is not None]
+        return list(dict.fromkeys(str(m) for m in kept))
 
 
 def problems() -> Problems:
@@ -102,9 +109,20 @@ def open_store(path: str) -> RunStore:
     return opened
 
 
-def _said(exc: Exception) -> str:
-    text = str(exc)
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+class _Said:
+    """An exception's message said as a sentence (capitalized, with a full stop), in the
+    language active where it is shown. Keeps the message (a Message), not the exception
+    (whose traceback holds a worker's frames)."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, exc: Exception):
+        self.message = exc.args[0] if len(exc.args) == 1 else str(exc)
+
+    def __str__(self) -> str:
+        text = str(self.message)
+        text = text[:1].upper() + text[1:]
+        return text if text.endswith((".", "。")) else _("{sentence}.").format(sentence=text)
 
 
 def safely(action, default=None):
@@ -113,7 +131,7 @@ def safely(action, default=None):
     try:
         value = action()
     except HistoryUnavailable as exc:
-        problems().report(_said(exc))
+        problems().report(_Said(exc))
         return default
     problems().report(None)  # reading works again (a failed write stays said)
     return value
@@ -142,15 +160,16 @@ def recorder(make_record, who: str | None = None):
                 open_store(path).save(who, record)
                 sink.report(None, "write")
         except HistoryUnavailable as exc:
-            sink.report(f"A run was not kept: {_said(exc)}", "write")
+            sink.report(Message("A run was not kept: {reason}", reason=_Said(exc)), "write")
         except Exception as exc:  # noqa: BLE001 - a run that cannot be kept is said so
-            sink.report(f"A run was not kept in the history: {type(exc).__name__}: {exc}",
-                        "write")
+            sink.report(Message("A run was not kept in the history: {kind}: {error}",
+                                kind=type(exc).__name__, error=str(exc)), "write")
     return on_end
 
 
 def last_run_number(page: str) -> int:
-    """The highest n of the runs named "<page> run n" in this owner's history (0: none)."""
+    """The highest n of the runs named "<page> run n" in this owner's history (0: none;
+    the names are kept in English)."""
     where = store()
     records = safely(lambda: where.runs(owner()), []) if where else []
     pattern = re.compile(rf"{re.escape(PAGE_TITLES[page])} run (\d+)")
@@ -166,8 +185,9 @@ def run_link(record: RunRecord) -> str:
 
 
 def label(record: RunRecord) -> str:
-    when = time.strftime("%d %b %H:%M:%S", time.localtime(record.started))
-    return f"{record.name or PAGE_TITLES[record.page] + ' run'} ({when})"
+    """The run's name and when it started, in the active language."""
+    when = time.strftime(_("%d %b %H:%M:%S"), time.localtime(record.started))
+    return _("{name} ({time})").format(name=run_name(record), time=when)
 
 
 def show_problems() -> None:
@@ -177,8 +197,6 @@ def show_problems() -> None:
 
 def history_panel(page: str, shown=None) -> None:
     """This page's kept runs, newest first, and a link to the Compare page."""
-    import pandas as pd
-
     if shown is not None:
         shown.run.wait_reported(1.0)  # a run that just ended is being saved
     where = store()
@@ -186,44 +204,63 @@ def history_panel(page: str, shown=None) -> None:
     mine = [r for r in records if r.page == page]
     show_problems()  # (not inside the expander: a history that cannot be kept is news)
     snap = shown.snapshot() if shown is not None else None
-    with st.expander(f"Run history: {len(mine)} run{'s' * (len(mine) != 1)} of this page kept",
+    count = len(mine)
+    with st.expander(ngettext("Run history: {n} run of this page kept",
+                              "Run history: {n} runs of this page kept", count).format(n=count),
                      icon=":material/history:", key=f"{page}:history_open"):
         if snap is not None and snap.active:
-            st.caption(f"{PAGE_TITLES[page]} {shown.name} is still {snap.status}: it is kept "
-                       "(or its entry brought up to date) when it ends.")
+            run = _("{page} run {number}").format(page=PAGE_TITLES[page], number=shown.number)
+            st.caption(_("{run} is still {status}: it is kept (or its entry brought up to "
+                         "date) when it ends.").format(run=run, status=status_text(snap.status)))
         if not mine:
-            st.caption("Every run is kept here when it ends or is stopped: its settings, "
-                       "curves and figures.")
+            st.caption(_("Every run is kept here when it ends or is stopped: its settings, "
+                         "curves and figures."))
         else:
-            st.dataframe(pd.DataFrame([table_row(r) for r in mine[:50]]), hide_index=True,
-                         column_config=COLUMNS, width="stretch")
-        st.page_link("pages/5_compare.py", label="Compare, rename, pin, delete or export runs",
+            st.dataframe(run_frame([table_row(r) for r in mine[:50]]), hide_index=True,
+                         column_config=columns(), width="stretch")
+        st.page_link("pages/5_compare.py",
+                     label=_("Compare, rename, pin, delete or export runs"),
                      icon=":material/compare_arrows:")
 
 
-COLUMNS = {
-    "pinned": st.column_config.CheckboxColumn("Pinned", width="small"),
-    "started": st.column_config.DatetimeColumn("Started", format="D MMM HH:mm:ss"),
-    "val_accuracy": st.column_config.NumberColumn("Validation accuracy", format="percent"),
-    "test_accuracy": st.column_config.NumberColumn("Test accuracy", format="percent"),
-    "parameters": st.column_config.NumberColumn("Parameters", format="localized"),
-    "flops": st.column_config.NumberColumn("FLOPs / example", format="localized"),
-    "ms_per_epoch": st.column_config.NumberColumn("ms / epoch", format="%.1f"),
-    "link": st.column_config.LinkColumn("Open", display_text="open settings",
-                                        help="Opens the run's settings on its page in a new "
-                                             "tab (its link)."),
-}
+# The run tables' columns named by a word: named in the active language by run_frame
+# (the others are ids, whose header the column configuration gives, or settings' labels)
+WORD_COLUMNS = (N_("pinned"), N_("name"), N_("started"), N_("network"), N_("epochs"),
+                N_("parameters"), N_("flops"), N_("status"), N_("link"))
+
+
+def run_frame(rows: list[dict]) -> pd.DataFrame:
+    """Rows of :func:`table_row` as a table, its columns named in the active language."""
+    return pd.DataFrame(rows).rename(columns=lambda c: _(c) if c in WORD_COLUMNS else c)
+
+
+def columns() -> dict:
+    """The run tables' column configuration, in the active language (keyed by the columns'
+    names in :func:`run_frame`)."""
+    config = st.column_config
+    return {
+        _("pinned"): config.CheckboxColumn(_("Pinned"), width="small"),
+        _("started"): config.DatetimeColumn(_("Started"), format=_("D MMM HH:mm:ss")),
+        "val_accuracy": config.NumberColumn(_("Validation accuracy"), format="percent"),
+        "test_accuracy": config.NumberColumn(_("Test accuracy"), format="percent"),
+        _("parameters"): config.NumberColumn(_("Parameters"), format="localized"),
+        _("flops"): config.NumberColumn(_("FLOPs / example"), format="localized"),
+        "ms_per_epoch": config.NumberColumn(_("ms / epoch"), format="%.1f"),
+        _("link"): config.LinkColumn(_("Open"), display_text=_("open settings"),
+                                     help=_("Opens the run's settings on its page in a new "
+                                            "tab (its link).")),
+    }
 
 
 def table_row(record: RunRecord, extra: dict | None = None) -> dict:
-    """One run as a table row (the columns of COLUMNS, plus ``extra`` after the name)."""
+    """One run as a table row (its columns: see :func:`run_frame`; ``extra`` after the
+    name), its texts in the active language."""
     m = record.metrics
     held_out = None if record.page == "playground" else m.get("val_accuracy")  # (2D: test)
-    return {"pinned": record.pinned,
-            "name": record.name or f"{PAGE_TITLES[record.page]} run", **(extra or {}),
+    return {"pinned": record.pinned, "name": run_name(record), **(extra or {}),
             "started": datetime.fromtimestamp(record.started),  # (the server's local time)
-            "network": record.summary, "epochs": record.epochs,
+            "network": summary_text(record), "epochs": record.epochs,
             "val_accuracy": held_out, "test_accuracy": m.get("test_accuracy"),
             "parameters": record.parameters, "flops": record.flops_per_example,
-            "ms_per_epoch": record.ms_per_epoch, "status": record.status,
+            "ms_per_epoch": record.ms_per_epoch, "status": status_text(record.status),
             "link": run_link(record)}

@@ -14,14 +14,18 @@ import streamlit as st
 from dl_core import plots
 from dl_core.codegen import keras_script
 from dl_core.config import Config
+from dl_core.i18n import N_, _, current_language
 from dl_core.metrics import confusion, mistakes, per_class_accuracy
 from dl_core.runs import RunSnapshot
+from ui import i18n
 from ui.cache import digits_split, layer_rows_table
 from ui.live import panel_interval, polling_fragment
 from ui.run_state import ShownRun, page_state
 
 MAX_MISTAKES = 18
 DIAGRAM_SECONDS = 6.0  # while a run trains, the network diagram follows it this often
+# The columns of dl_core.models.layer_table, shown translated in the summary
+LAYER_COLUMNS = (N_("layer"), N_("type"), N_("output shape"), N_("parameters"))
 
 
 def inspection(page: str, config: Config) -> None:
@@ -31,12 +35,12 @@ def inspection(page: str, config: Config) -> None:
     shown = page_state(page).shown
     polling = bool(shown and shown.snapshot().active)
     own = shown.config if shown else config
-    titles = ["Summary", "Confusion matrix", "Mistakes", "Weights & gradients"]
+    titles = [N_("Summary"), N_("Confusion matrix"), N_("Mistakes"), N_("Weights & gradients")]
 
     @polling_fragment(f"{page}:panel_interval", panel_interval, polling)
     def _panels():
         snap = shown.snapshot() if shown else None
-        tabs = st.tabs(titles, key=f"{page}:inspect_tab", on_change="rerun")
+        tabs = i18n.tabs(titles, key=f"{page}:inspect_tab", on_change="rerun")
         panels = [lambda: _summary(page, own, snap, shown), lambda: _confusion(own, snap),
                   lambda: _mistakes(own, snap), lambda: _weights(snap)]
         for tab, panel in zip(tabs, panels):
@@ -49,7 +53,7 @@ def inspection(page: str, config: Config) -> None:
 
 def _needs_training(snap: RunSnapshot | None) -> bool:
     if snap is None or not snap.history:
-        st.info("Train for at least one epoch to see this.", icon=":material/info:")
+        st.info(_("Train for at least one epoch to see this."), icon=":material/info:")
         return True
     return False
 
@@ -59,7 +63,8 @@ def _diagram(page: str, sizes: list[int], snap: RunSnapshot | None, shown: Shown
 
     Building one takes ~20 ms of Plotly object validation under the GIL: with many
     sessions it was half of the server's Python time (bench/load.py with py-spy)."""
-    key = (shown.number if shown else 0, len(snap.history) if snap else 0, tuple(sizes))
+    key = (shown.number if shown else 0, len(snap.history) if snap else 0, tuple(sizes),
+           current_language())
     cached = st.session_state.get(f"{page}:diagram")  # (key, built at, figure)
     same = cached is not None and cached[0] == key
     recent_of_this_training_run = (cached is not None and snap is not None and snap.active
@@ -77,16 +82,18 @@ def _summary(page: str, config: Config, snap: RunSnapshot | None,
     """``config`` is the shown run's (or, without a run, the settings on screen)."""
     table = layer_rows_table(config.model)  # shared, not a fresh copy per refresh
     total = sum(table.column("parameters").to_pylist())
-    whose = f"{shown.name}'s network" if shown else "The network of the settings on screen " \
-                                                     "(untrained)"
+    whose = (_("{run}'s network").format(run=shown.name) if shown
+             else _("The network of the settings on screen (untrained)"))
     if config.model.architecture == "mlp":  # the diagram above the table: both need width
         sizes = [64, *config.model.hidden_units, 10]
         st.plotly_chart(_diagram(page, sizes, snap, shown), config={"displaylogo": False})
         if not (snap and snap.kernels):
-            st.caption("Edges appear once the network has trained for an epoch.")
-    st.markdown(f"{whose[:1].upper() + whose[1:]}: **{total:,} trainable parameters** in "
-                f"{table.num_rows} Keras layers (activations count as layers).")
-    st.dataframe(table, hide_index=True)
+            st.caption(_("Edges appear once the network has trained for an epoch."))
+    st.markdown(_("{whose}: **{total:,} trainable parameters** in {layers} Keras layers "
+                  "(activations count as layers).").format(
+        whose=whose[:1].upper() + whose[1:], total=total, layers=table.num_rows))
+    shown_table = table.select(list(LAYER_COLUMNS))  # a new table: the shared one is kept
+    st.dataframe(shown_table.rename_columns([_(c) for c in LAYER_COLUMNS]), hide_index=True)
 
 
 def _confusion(config: Config, snap: RunSnapshot | None) -> None:
@@ -98,10 +105,12 @@ def _confusion(config: Config, snap: RunSnapshot | None) -> None:
     left.plotly_chart(plots.confusion_heatmap(matrix))
     per_class = per_class_accuracy(y_test, snap.test_probabilities)
     accuracy = matrix.trace() / matrix.sum()
-    right.metric("Test accuracy", f"{accuracy:.1%}", help=f"{len(y_test)} held-out images")
-    right.dataframe({"digit": list(range(10)), "accuracy": per_class}, hide_index=True,
-                    column_config={"accuracy": st.column_config.ProgressColumn(
-                        "accuracy", format="percent", min_value=0.0, max_value=1.0)})
+    right.metric(_("Test accuracy"), f"{accuracy:.1%}",
+                 help=_("{n} held-out images").format(n=len(y_test)))
+    column = _("accuracy")
+    right.dataframe({_("digit"): list(range(10)), column: per_class}, hide_index=True,
+                    column_config={column: st.column_config.ProgressColumn(
+                        column, format="percent", min_value=0.0, max_value=1.0)})
 
 
 def _mistakes(config: Config, snap: RunSnapshot | None) -> None:
@@ -110,12 +119,14 @@ def _mistakes(config: Config, snap: RunSnapshot | None) -> None:
     split = digits_split(config)
     wrong = mistakes(split.y_test, snap.test_probabilities)
     if not wrong:
-        st.success("No test image is misclassified.")
+        st.success(_("No test image is misclassified."))
         return
     shown = wrong[:MAX_MISTAKES]
-    st.caption(f"{len(wrong)} of {len(split.y_test)} test images are wrong; the "
-               f"{len(shown)} most confident mistakes:")
-    titles = [f"true {m.true_label} → {m.predicted_label} ({m.confidence:.0%})" for m in shown]
+    st.caption(_("{wrong} of {total} test images are wrong; the {shown} most confident "
+                 "mistakes:").format(wrong=len(wrong), total=len(split.y_test), shown=len(shown)))
+    title = _("true {true} → {predicted} ({confidence:.0%})")
+    titles = [title.format(true=m.true_label, predicted=m.predicted_label,
+                           confidence=m.confidence) for m in shown]
     images = [split.x_test[m.index] for m in shown]
     st.plotly_chart(plots.digit_gallery(images, titles, pixel_max=split.pixel_max))
 
@@ -124,8 +135,8 @@ def _weights(snap: RunSnapshot | None) -> None:
     if _needs_training(snap):
         return
     st.plotly_chart(plots.gradient_norms(snap.history))
-    st.caption("Each line is one layer's gradient norm. Lines that fan out far below the "
-               "output layer's mean the early layers barely learn: vanishing gradients.")
+    st.caption(_("Each line is one layer's gradient norm. Lines that fan out far below the "
+                 "output layer's mean the early layers barely learn: vanishing gradients."))
     st.plotly_chart(plots.weight_histograms(snap.kernels))
 
 
@@ -134,10 +145,10 @@ def export(page: str, config: Config) -> None:
     run's, named after it)."""
     script = keras_script(config)
     name = f"train_{config.model.architecture}.py"
-    with st.expander("Show the code: the settings on screen as a plain Keras script",
+    with st.expander(_("Show the code: the settings on screen as a plain Keras script"),
                      icon=":material/code:"):
         st.code(script, language="python", line_numbers=True)
-        st.download_button("Download the script", script, file_name=name, mime="text/x-python",
+        st.download_button(_("Download the script"), script, file_name=name, mime="text/x-python",
                            icon=":material/download:", key=f"{page}:download_code")
     shown = page_state(page).shown
     snap = shown.snapshot() if shown else None
@@ -147,8 +158,9 @@ def export(page: str, config: Config) -> None:
 
         model = shown.run.trainer.model
         architecture = shown.config.model.architecture
-        st.download_button(f"Download {shown.name}'s trained model (.keras, "
-                           f"{len(snap.history)} epochs)", lambda: model_bytes(model),
+        label = _("Download {run}'s trained model (.keras, {epochs} epochs)").format(
+            run=shown.name, epochs=len(snap.history))
+        st.download_button(label, lambda: model_bytes(model),
                            file_name=f"{architecture}_digits_run{shown.number}.keras",
                            mime="application/octet-stream", icon=":material/download:",
                            key=f"{page}:download_model")

@@ -19,24 +19,26 @@ import pyarrow as pa
 import streamlit as st
 
 from dl_core.config import Config, describe, differences, to_query_params
+from dl_core.i18n import N_, _, current_language, ngettext
 from dl_core.live_charts import curve_chart
 from dl_core.plots import batch_losses
 from dl_core.runs import RunSnapshot, active_run_count
 from dl_core.metrics import collapse_warning
 from ui import run_state
+from ui.i18n import activate, with_language
 from ui.polling import LOAD
 from ui.run_state import page_state
 from ui.streamlit_fixes import set_fragment_interval
 
-STATUS_LABELS = {
-    "queued": ":material/hourglass_empty: waiting for a free slot",
-    "starting": ":material/hourglass_top: building the model",
-    "running": ":material/play_arrow: training",
-    "paused": ":material/pause: paused",
-    "finished": ":material/check_circle: finished",
-    "stopped": ":material/stop_circle: stopped",
-    "diverged": ":material/warning: diverged",
-    "failed": ":material/error: failed",
+STATUS_LABELS = {  # translate where shown: _(STATUS_LABELS[status])
+    "queued": N_(":material/hourglass_empty: waiting for a free slot"),
+    "starting": N_(":material/hourglass_top: building the model"),
+    "running": N_(":material/play_arrow: training"),
+    "paused": N_(":material/pause: paused"),
+    "finished": N_(":material/check_circle: finished"),
+    "stopped": N_(":material/stop_circle: stopped"),
+    "diverged": N_(":material/warning: diverged"),
+    "failed": N_(":material/error: failed"),
 }
 CHART_CONFIG = {"displaylogo": False}
 CHART_HEIGHT = 300  # px, each live chart
@@ -55,31 +57,32 @@ def training_buttons(page: str, config: Config | None) -> None:
     active = bool(snap and snap.active)
     paused = bool(active and snap.pause_requested)
     row = st.container(horizontal=True, gap="small", key=f"{page}:buttons")
-    row.button("Train", type="primary", icon=":material/play_arrow:", key=f"{page}:train",
+    row.button(_("Train"), type="primary", icon=":material/play_arrow:", key=f"{page}:train",
                disabled=config is None, on_click=run_state.on_train, args=(page, config),
-               help="Train a new model from scratch with the settings on screen.")
-    row.button("Resume" if paused else "Pause", key=f"{page}:pause",
+               help=_("Train a new model from scratch with the settings on screen."))
+    row.button(_("Resume") if paused else _("Pause"), key=f"{page}:pause",
                icon=":material/play_arrow:" if paused else ":material/pause:",
                disabled=not active, on_click=run_state.on_pause_resume, args=(page,))
-    row.button("Step", icon=":material/skip_next:", key=f"{page}:step",
-               help="Train exactly one more epoch of the shown run, then pause.",
+    row.button(_("Step"), icon=":material/skip_next:", key=f"{page}:step",
+               help=_("Train exactly one more epoch of the shown run, then pause."),
                disabled=config is None, on_click=run_state.on_step, args=(page, config))
-    row.button("Stop", icon=":material/stop:", key=f"{page}:stop", disabled=not active,
+    row.button(_("Stop"), icon=":material/stop:", key=f"{page}:stop", disabled=not active,
                on_click=run_state.on_stop, args=(page,))
-    row.button("Reset", icon=":material/restart_alt:", key=f"{page}:reset",
+    row.button(_("Reset"), icon=":material/restart_alt:", key=f"{page}:reset",
                disabled=shown is None, on_click=run_state.on_reset, args=(page,),
-               help="Stop and forget the shown run.")
+               help=_("Stop and forget the shown run."))
     if config is not None:
-        with row.popover("Share", icon=":material/link:"):
+        with row.popover(_("Share"), icon=":material/link:"):
             _share(config)
 
 
 def _share(config: Config) -> None:
     base = st.context.url or ""
-    st.markdown("This link opens the page with every setting, the seed included:")
-    st.code(f"{base}?{urlencode(to_query_params(config))}", language=None, wrap_lines=True)
-    st.caption("Select it and copy, or use the copy icon at the top right of the box "
-               "(it shows when you point at the box).")
+    st.markdown(_("This link opens the page with every setting, the seed included:"))
+    st.code(f"{base}?{urlencode(with_language(to_query_params(config)))}", language=None,
+            wrap_lines=True)
+    st.caption(_("Select it and copy, or use the copy icon at the top right of the box "
+                 "(it shows when you point at the box)."))
 
 
 def run_banner(page: str, config: Config | None) -> None:
@@ -87,29 +90,33 @@ def run_banner(page: str, config: Config | None) -> None:
     state = page_state(page)
     if state.notice:
         kind, text = state.notice
-        getattr(st, kind)(text)
+        getattr(st, kind)(str(text))
     shown = state.shown
     if shown is None:
         return
     snap = shown.snapshot()
     times = len(snap.lr_changes)
     # (this line is drawn by full reruns only: while the run trains, no count that would lag)
-    changed = ("" if not times else
-               " (learning rate changed during the run: see the marks on the curves)"
-               if snap.active else
-               f" (learning rate changed {'once' if times == 1 else f'{times} times'} during "
-               "the run: see the marks on the curves)")
-    st.caption(f"Results of **{shown.name}**: {describe(shown.config)}{changed}")
+    caption = (_("Results of **{run}**: {settings}") if not times else
+               _("Results of **{run}**: {settings} (learning rate changed during the run: see "
+                 "the marks on the curves)") if snap.active else
+               ngettext("Results of **{run}**: {settings} (learning rate changed once during "
+                        "the run: see the marks on the curves)",
+                        "Results of **{run}**: {settings} (learning rate changed {n} times "
+                        "during the run: see the marks on the curves)", times))
+    st.caption(caption.format(run=shown.name, settings=describe(shown.config), n=times))
     if config is None or snap.active:
         return
     changes = differences(shown.config, config)
     if not changes:
         return
-    listed = "; ".join(map(str, changes))
-    more = ("press **Step** to go on training it with them, or **Train** to start again"
-            if all(c.live for c in changes) else "press **Train** to train with them")
-    st.info(f"The results below are those of {shown.name}. Settings changed since: {listed}; "
-            f"{more}.", icon=":material/difference:")
+    listed = _("; ").join(map(str, changes))  # (a separator of the language)
+    text = (_("The results below are those of {run}. Settings changed since: {changes}; "
+              "press **Step** to go on training it with them, or **Train** to start again.")
+            if all(c.live for c in changes) else
+            _("The results below are those of {run}. Settings changed since: {changes}; "
+              "press **Train** to train with them."))
+    st.info(text.format(run=shown.name, changes=listed), icon=":material/difference:")
 
 
 def live_view(page: str, baseline: dict | None, target_epochs: int) -> None:
@@ -180,6 +187,7 @@ def polling_fragment(key: str, interval: Callable[[], float], polling: bool):
     def decorate(function):
         @functools.wraps(function)
         def body():
+            activate()  # a fragment run does not run app.py
             if polling:
                 now = interval()
                 if now != st.session_state.get(key) and set_fragment_interval(now):
@@ -197,15 +205,17 @@ def _curves(page: str, snap: RunSnapshot | None, target_epochs: int,
     history = snap.history if snap else ()
     target = snap.target_epochs if snap else target_epochs
     lr_changes = snap.lr_changes if snap else ()
-    key = (len(history), history[-1] if history else None, lr_changes, target, str(baseline))
+    key = (len(history), history[-1] if history else None, lr_changes, target, str(baseline),
+           current_language())
     cache = st.session_state.get(f"{page}:curves")
     if cache is None or cache[0] != key:
         cache = (key, [_chart(m, history, target, lr_changes, baseline)
                        for m in ("loss", "accuracy")])
         st.session_state[f"{page}:curves"] = cache
-    for column, (metric, spec) in zip(st.columns(2), zip(("loss", "accuracy"), cache[1])):
+    alts = (_("loss per epoch: {n} epochs plotted"), _("accuracy per epoch: {n} epochs plotted"))
+    for column, alt, spec in zip(st.columns(2), alts, cache[1]):
         column.vega_lite_chart(spec, width="stretch", height=CHART_HEIGHT,
-                               alt=f"{metric} per epoch: {len(history)} epochs plotted")
+                               alt=alt.format(n=len(history)))
 
 
 def _chart(metric: str, history, target: int, lr_changes, baseline) -> dict:
@@ -245,24 +255,27 @@ def progress_line(snap: RunSnapshot) -> str:
     """What the run is doing, in words: building, training, pausing, paused, ended."""
     done = len(snap.history)
     if snap.status == "queued":
-        wait = (f"about {snap.queue_wait_seconds:.0f} s" if snap.queue_wait_seconds is not None
-                else "until a paused run is stopped or times out")
-        return (f"{STATUS_LABELS['queued']}: the server is training as many runs as it can "
-                f"share fairly; yours is **number {snap.queue_position}** in line ({wait}) "
-                "and starts by itself")
+        wait = (_("about {seconds:.0f} s").format(seconds=snap.queue_wait_seconds)
+                if snap.queue_wait_seconds is not None
+                else _("until a paused run is stopped or times out"))
+        return _("{status}: the server is training as many runs as it can share fairly; yours "
+                 "is **number {position}** in line ({wait}) and starts by itself").format(
+            status=_(STATUS_LABELS["queued"]), position=snap.queue_position, wait=wait)
     if snap.status == "starting" or (snap.active and done < snap.first_epoch):
-        return (":material/hourglass_top: building the network and compiling its training "
-                "step into one graph: the first epoch follows in about a second")
-    status = STATUS_LABELS[snap.status]
+        return _(":material/hourglass_top: building the network and compiling its training "
+                 "step into one graph: the first epoch follows in about a second")
+    status = _(STATUS_LABELS[snap.status])
     if snap.status == "running" and snap.pause_requested:
-        status = ":material/pause: pausing after this epoch"
-    return (f"{status} · epoch **{done}** of {snap.target_epochs} · "
-            f"{snap.elapsed_seconds:.1f} s · {snap.epochs_per_second:.1f} epochs/s")
+        status = _(":material/pause: pausing after this epoch")
+    return _("{status} · epoch **{done}** of {total} · {seconds:.1f} s · {speed:.1f} epochs/s"
+             ).format(status=status, done=done, total=snap.target_epochs,
+                      seconds=snap.elapsed_seconds, speed=snap.epochs_per_second)
 
 
 def _progress(snap: RunSnapshot | None, target_epochs: int) -> None:
     if snap is None:
-        st.caption(f"Press **Train** to train for {target_epochs} epochs, or **Step** for one.")
+        st.caption(_("Press **Train** to train for {epochs} epochs, or **Step** for one.")
+                   .format(epochs=target_epochs))
         st.progress(0.0)
         return
     st.markdown(progress_line(snap))
@@ -273,7 +286,8 @@ def _messages(snap: RunSnapshot | None, slot) -> None:
     """Divergence, failure, a stop's reason or a collapse, in one fixed slot."""
     if snap is None:
         return
-    message = snap.message[:1].upper() + snap.message[1:]
+    text = str(snap.message)  # a Message from the run's thread, rendered here
+    message = text[:1].upper() + text[1:]
     if snap.status in ("diverged", "failed"):
         slot.error(message, icon=":material/warning:")
     elif snap.status == "stopped" and snap.message != "stopped":
@@ -307,22 +321,23 @@ def _metrics(snap: RunSnapshot | None, baseline: dict | None) -> None:
         return "off" if value == 0 else "auto"
 
     loss, val_loss, accuracy = change("loss"), change("val_loss"), change("val_accuracy", 100)
-    row.metric("Training loss", f"{last.loss:.4g}" if last else "-", delta(loss),
+    row.metric(_("Training loss"), f"{last.loss:.4g}" if last else "-", delta(loss),
                delta_color=colour(loss, "inverse"), delta_arrow=arrow(loss), width="content",
-               help="Cross-entropy on the training images (plus any L1/L2 penalty); the "
-                    "change is since the previous epoch.")
-    row.metric("Validation loss", f"{last.val_loss:.4g}" if last else "-", delta(val_loss),
+               help=_("Cross-entropy on the training images (plus any L1/L2 penalty); the "
+                      "change is since the previous epoch."))
+    row.metric(_("Validation loss"), f"{last.val_loss:.4g}" if last else "-", delta(val_loss),
                delta_color=colour(val_loss, "inverse"), delta_arrow=arrow(val_loss),
                width="content")
-    row.metric("Validation accuracy", f"{last.val_accuracy:.1%}" if last else "-",
-               None if accuracy is None else
-               ("±0" if accuracy == 0 else f"{accuracy:+.1f}") + " pts",
+    row.metric(_("Validation accuracy"), f"{last.val_accuracy:.1%}" if last else "-",
+               None if accuracy is None else _("{change} pts").format(
+                   change="±0" if accuracy == 0 else f"{accuracy:+.1f}"),
                delta_color=colour(accuracy, "normal"), delta_arrow=arrow(accuracy),
                width="content")
     if baseline:
-        row.metric("Logistic regression", f"{baseline['val_accuracy']:.1%}", width="content",
-                   help="scikit-learn LogisticRegression on the same split: the classic "
-                        "machine-learning baseline (validation accuracy).")
+        row.metric(_("Logistic regression"), f"{baseline['val_accuracy']:.1%}",
+                   width="content",
+                   help=_("scikit-learn LogisticRegression on the same split: the classic "
+                          "machine-learning baseline (validation accuracy)."))
 
 
 def training_section(page: str, architecture: str) -> Config | None:

@@ -15,26 +15,24 @@ import random
 import streamlit as st
 
 from dl_core.config import decode_value, encode_value, fallback_message
+from dl_core.i18n import N_, Message, _, ngettext
 from dl_core.playground_data import MAX_EPOCHS
-from dl_core.playground_settings import (CUSTOM, LIVE, PLAYGROUND_BY_NAME, PLAYGROUND_SETTINGS,
-                                         VIEW_SETTINGS, PlaygroundSpec, from_query_params,
-                                         points_for, spec_from_values, to_query_params)
+from dl_core.playground_settings import (CUSTOM, DATASET_LABELS, LIVE, PLAYGROUND_BY_NAME,
+                                         PLAYGROUND_SETTINGS, VIEW_SETTINGS, PlaygroundSpec,
+                                         dataset_name, from_query_params, points_for,
+                                         spec_from_values, to_query_params)
 from dl_core.runs import BackgroundRun
 from dl_core.toy2d import FEATURES, REGRESSION
+from ui.i18n import activate, sync_url, without_language
 from ui.run_state import PageState, ShownRun, history_recorder, page_state
 from ui.settings_ui import layer_widgets, setting_widget
 
 PAGE = "playground"
-DATASET_LABELS = {
-    "circle": "Circle", "xor": "XOR (exclusive or)", "gaussian": "Two Gaussians",
-    "spiral": "Spiral", "spiral3": "Spiral, 3 arms (3 classes)",
-    "blobs3": "3 blobs (3 classes)", "blobs4": "4 blobs (4 classes)",
-    CUSTOM: "Only your own points", "plane": "Plane", "gaussians": "Six signed Gaussians",
-}
-PROBLEMS = {"Classification": [d for d in DATASET_LABELS if d not in REGRESSION],
-            "Regression": list(REGRESSION)}
+# The problem types (kept in session state in English; translated where shown).
+PROBLEMS = {N_("Classification"): [d for d in DATASET_LABELS if d not in REGRESSION],
+            N_("Regression"): list(REGRESSION)}
 CONTINUABLE = ("finished", "stopped")
-EXPLANATION = """
+EXPLANATION = N_("""\
 **The points.** Each dot is one example: its place on the plane is its two numbers
 X₁ and X₂, its colour its class (orange 0, blue 1, green 2, purple 3) or, for regression,
 its value from −1 (orange) to +1 (blue). Circles train the network; squares (with *Show
@@ -58,8 +56,7 @@ classes the probability of blue, grey at 50 %; with more classes the colour of t
 picks, paler where it is unsure. *Discretize output* shows only the decision. The loss
 chart shows the training and test loss after every epoch: when the test loss rises while
 the training loss falls, the network is learning the training points by heart
-(overfitting).
-"""
+(overfitting).""")
 
 
 def key(name: str, index: int | None = None) -> str:
@@ -68,6 +65,12 @@ def key(name: str, index: int | None = None) -> str:
 
 def state() -> PageState:
     return page_state(PAGE)
+
+
+def dataset_phrase(dataset: str) -> str:
+    """The set's name inside a sentence ("circle", "two Gaussians", "XOR (exclusive or)")."""
+    name = dataset_name(dataset)
+    return name[:1].lower() + name[1:] if name[1:2].islower() else name
 
 
 # ---------------------------------------------------------------- settings
@@ -110,10 +113,10 @@ def settings(live_columns) -> tuple[PlaygroundSpec | None, dict]:
     when it cannot be built) and the view options. Keeps the URL in step."""
     ss = st.session_state
     if key("spec") not in ss:  # first visit in this session: the link decides
-        spec, warnings = from_query_params(dict(st.query_params))
+        spec, warnings = from_query_params(without_language(dict(st.query_params)))
         ss[key("view")] = _view_from_link(warnings)
         for message in warnings:
-            st.warning(f"Link: {message}", icon=":material/link_off:")
+            st.warning(_("Link: {message}").format(message=message), icon=":material/link_off:")
         ss[key("spec")] = spec
     # Streamlit forgets a page's widget values while another page is shown: put back what
     # this page last had (widgets that kept their value keep it)
@@ -128,37 +131,38 @@ def settings(live_columns) -> tuple[PlaygroundSpec | None, dict]:
     try:
         spec = spec_from_values(values)
     except ValueError as exc:
-        st.error(f"These settings cannot be built: {exc}", icon=":material/error:")
+        st.error(_("These settings cannot be built: {error}").format(error=exc),
+                 icon=":material/error:")
         return None, view
     ss[key("spec")] = spec
     params = {**to_query_params(spec), **{s.name: encode_value(s, view[s.name])
                                            for s in VIEW_SETTINGS}}
-    if dict(st.query_params) != params:
-        st.query_params.from_dict(params)
+    sync_url(params)
     return spec, view
 
 
 def _sidebar_widgets() -> dict:
     values: dict = {}
-    st.subheader("Data", divider="gray")
-    st.segmented_control("Problem type", list(PROBLEMS), key=key("problem"),
-                         on_change=_on_problem, required=True,
-                         help="Classification: each point has a class (a colour). "
-                              "Regression: each point has a value from -1 to 1.")
+    st.subheader(_("Data"), divider="gray")
+    st.segmented_control(_("Problem type"), list(PROBLEMS), key=key("problem"),
+                         on_change=_on_problem, required=True, format_func=_,
+                         help=_("Classification: each point has a class (a colour). "
+                                "Regression: each point has a value from -1 to 1."))
     dataset = PLAYGROUND_BY_NAME["dataset"]
-    values["dataset"] = st.selectbox(dataset.label, PROBLEMS[st.session_state[key("problem")]],
-                                     key=key("dataset"), help=dataset.help,
-                                     format_func=DATASET_LABELS.get, on_change=_on_dataset)
+    values["dataset"] = st.selectbox(_(dataset.label),
+                                     PROBLEMS[st.session_state[key("problem")]],
+                                     key=key("dataset"), help=_(dataset.help),
+                                     format_func=dataset_name, on_change=_on_dataset)
     for name in ("noise", "train_fraction", "n_samples"):
         values[name] = setting_widget(PLAYGROUND_BY_NAME[name], key(name))
     values["seed"] = setting_widget(PLAYGROUND_BY_NAME["seed"], key("seed"))
-    st.button("Regenerate", icon=":material/casino:", on_click=_on_regenerate,
-              help="New points and new starting weights: a new random seed.")
-    st.subheader("Network", divider="gray")
+    st.button(_("Regenerate"), icon=":material/casino:", on_click=_on_regenerate,
+              help=_("New points and new starting weights: a new random seed."))
+    st.subheader(_("Network"), divider="gray")
     features = PLAYGROUND_BY_NAME["features"]
-    chosen = st.pills(features.label, list(FEATURES), selection_mode="multi",
+    chosen = st.pills(_(features.label), list(FEATURES), selection_mode="multi",
                       key=key("features"), format_func=lambda f: FEATURES[f][0],
-                      help=features.help)
+                      help=_(features.help))
     values["features"] = tuple(f for f in FEATURES if f in chosen)  # the table's order
     values.update(layer_widgets(PAGE, [PLAYGROUND_BY_NAME["hidden"],
                                        PLAYGROUND_BY_NAME["activations"]]))
@@ -175,14 +179,16 @@ def _on_problem() -> None:
 
 def _on_dataset() -> None:
     """Keep the added points that still mean something on the new set; say what went."""
+    activate()  # (a callback runs before the page sets the session's language)
     ss = st.session_state
     old = ss[key("spec")].dataset
     kept, removed = points_for(ss[key("points")], old, ss[key("dataset")])
     if removed:
         ss[key("points")] = kept
-        ss[key("points_note")] = (f"{removed} of your points {'was' if removed == 1 else 'were'}"
-                                  f" removed: their labels have no meaning on "
-                                  f"{DATASET_LABELS[ss[key('dataset')]]}.")
+        ss[key("points_note")] = ngettext(
+            "{n} of your points was removed: their labels have no meaning on {dataset}.",
+            "{n} of your points were removed: their labels have no meaning on {dataset}.",
+            removed).format(n=removed, dataset=dataset_name(ss[key("dataset")]))
 
 
 def _on_regenerate() -> None:
@@ -193,12 +199,37 @@ def _on_regenerate() -> None:
 
 
 def model_changes(old: PlaygroundSpec, new: PlaygroundSpec) -> list[str]:
-    """Labels of the settings that differ and need a new network (not the live ones)."""
+    """Labels (English, translate with _()) of the settings that differ and need a new
+    network (not the live ones)."""
     changed = [s for s in PLAYGROUND_SETTINGS
                if s.name not in LIVE and getattr(old, s.name) != getattr(new, s.name)]
     if len(old.hidden) != len(new.hidden):  # one change, not "neurons, activation"
-        return ["hidden layers"] + [s.label for s in changed if not s.layer_group]
+        return [N_("hidden layers")] + [s.label for s in changed if not s.layer_group]
     return [s.label for s in changed]
+
+
+def _changes_phrase(labels: list[str]) -> str:
+    """The changed settings' labels as one phrase, lower case: "data, noise and seed"."""
+    names = [_(label).lower() for label in labels]
+    phrase = names[0]
+    for name in names[1:-1]:
+        phrase = _("{items}, {item}").format(items=phrase, item=name)
+    return _("{items} and {last}").format(items=phrase, last=names[-1]) if names[1:] else phrase
+
+
+class _Later:
+    """A parameter of a notice (a Message kept across runs) made when it is shown, in the
+    language of that run."""
+
+    def __init__(self, render):
+        self.render = render
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def _capitalized(label: Message) -> _Later:
+    return _Later(lambda: str(label).capitalize())  # "Run 1 ended ..."
 
 
 def sync_run(spec: PlaygroundSpec | None) -> None:
@@ -210,9 +241,10 @@ def sync_run(spec: PlaygroundSpec | None) -> None:
     if spec is None:  # the settings on screen describe no network: this one is not theirs
         if shown.snapshot().active:
             shown.run.stop()
-            page.notice = ("info", f"{shown.name.capitalize()} ended at epoch "
-                                   f"{len(shown.snapshot().history)}: the settings changed "
-                                   "and cannot be built (see the message above).")
+            page.notice = ("info", Message(
+                "{run} ended at epoch {epoch}: the settings changed and cannot be built (see "
+                "the message above).", run=_capitalized(shown.label),
+                epoch=len(shown.snapshot().history)))
         page.shown = None
         return
     changes = model_changes(shown.config, spec)
@@ -220,10 +252,10 @@ def sync_run(spec: PlaygroundSpec | None) -> None:
         shown.run.stop()
         done = len(shown.snapshot().history)
         page.shown = None
-        changed = ", ".join(changes[:-1]) + (" and " if len(changes) > 1 else "") + changes[-1]
-        page.notice = ("info", f"{shown.name.capitalize()} ended at epoch {done}: "
-                               f"{changed.lower()} changed, which needs a new network. "
-                               "Press **Play** to train one.")
+        page.notice = ("info", Message(
+            "{run} ended at epoch {epoch}: {changed} changed, which needs a new network. "
+            "Press **Play** to train one.", run=_capitalized(shown.label), epoch=done,
+            changed=_Later(lambda: _changes_phrase(changes))))
         return
     shown.run.epoch_delay = 1 / spec.speed
     if spec.learning_rate != shown.config.learning_rate and shown.snapshot().active:
@@ -321,22 +353,22 @@ def buttons(spec: PlaygroundSpec | None) -> None:
     playing = active and not snap.pause_requested
     trainable = spec is not None and (spec.dataset != CUSTOM or bool(spec.points))
     row = st.container(horizontal=True, gap="small", key=key("buttons"))
-    row.button("Pause" if playing else "Play", type="primary", key=key("play"),
+    row.button(_("Pause") if playing else _("Play"), type="primary", key=key("play"),
                icon=":material/pause:" if playing else ":material/play_arrow:",
                disabled=not (trainable or active), on_click=on_play, args=(spec,),
-               help="Train the network epoch after epoch; Pause stops at the next epoch.")
-    row.button("Step", icon=":material/skip_next:", key=key("step"), disabled=not trainable,
-               on_click=on_step, args=(spec,), help="Train exactly one more epoch.")
-    row.button("Reset", icon=":material/restart_alt:", key=key("reset"),
+               help=_("Train the network epoch after epoch; Pause stops at the next epoch."))
+    row.button(_("Step"), icon=":material/skip_next:", key=key("step"), disabled=not trainable,
+               on_click=on_step, args=(spec,), help=_("Train exactly one more epoch."))
+    row.button(_("Reset"), icon=":material/restart_alt:", key=key("reset"),
                disabled=shown is None, on_click=on_reset,
-               help="Forget the network: Play starts it again from the seed's initial "
-                    "weights (Regenerate draws a new seed).")
+               help=_("Forget the network: Play starts it again from the seed's initial "
+                      "weights (Regenerate draws a new seed)."))
     if spec is not None:
-        with row.popover("Share", icon=":material/link:"):
+        with row.popover(_("Share"), icon=":material/link:"):
             from urllib.parse import urlencode
 
-            st.markdown("This link opens the page with every setting, your points and the "
-                        "seed included:")
+            st.markdown(_("This link opens the page with every setting, your points and the "
+                          "seed included:"))
             st.code(f"{st.context.url or ''}?{urlencode(dict(st.query_params))}",
                     language=None, wrap_lines=True)
 
@@ -348,16 +380,18 @@ def banner(spec: PlaygroundSpec | None) -> None:
         st.info(note, icon=":material/scatter_plot:")
     if page.notice:
         kind, text = page.notice
-        getattr(st, kind)(text)
+        getattr(st, kind)(str(text))  # (a Message: in the language of this run)
     shown = page.shown
     if shown is not None:
         s = shown.config
         layers = " → ".join(f"{u} {a}" for u, a in zip(s.hidden, s.activations)) or \
-            "no hidden layer"
-        data = DATASET_LABELS[s.dataset]
-        st.caption(f"Shown: **{shown.name}** on {data[0].lower()}{data[1:]}, "
-                   f"features {', '.join(FEATURES[f][0] for f in s.features)}, {layers}, "
-                   f"batch {s.batch_size}, seed {s.seed}.")
+            _("no hidden layer")
+        st.caption(_("Shown: **{run}** on {data}, features {features}, {layers}, batch "
+                     "{batch}, seed {seed}.").format(
+            run=shown.name, data=dataset_phrase(s.dataset),
+            features=", ".join(FEATURES[f][0] for f in s.features), layers=layers,
+            batch=s.batch_size, seed=s.seed))
     elif spec is not None and spec.dataset == CUSTOM:  # (stays: the plane must not move)
-        st.info("Click on the plane below to add points of the class you pick, or upload a "
-                "CSV file of x, y, label; then press **Play**.", icon=":material/touch_app:")
+        st.info(_("Click on the plane below to add points of the class you pick, or upload "
+                  "a CSV file of x, y, label; then press **Play**."),
+                icon=":material/touch_app:")

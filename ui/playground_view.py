@@ -18,6 +18,7 @@ import time
 import numpy as np
 import streamlit as st
 
+from dl_core.i18n import N_, _, current_language, ngettext
 from dl_core.playground_charts import GRID, boundary_chart
 from dl_core.playground_data import (add_point, forward_on_grid, parse_points_csv,
                                      points_csv, remove_nearest, split)
@@ -29,10 +30,12 @@ from dl_core.playground_settings import (CUSTOM, LIVE, MAX_CLASSES, MAX_POINTS,
 from dl_core.runs import RunSnapshot
 from ui.live import (LIVE_CSS, STATUS_LABELS, arrow_datasets, follow_run, live_interval,
                      polling_fragment, session_id)
-from ui.playground_ui import DATASET_LABELS, PAGE, key, state
+from ui.i18n import activate
+from ui.playground_ui import PAGE, dataset_phrase, key, state
 from ui.polling import LOAD
 
 REMOVE = "remove"
+CLASS_NAMES = (N_("orange"), N_("blue"), N_("green"), N_("purple"))  # the classes' colours
 OUTPUT_WIDTH = 340  # px: the plane (320) and its axis
 
 
@@ -71,14 +74,16 @@ def live_view(spec: PlaygroundSpec, view: dict) -> None:
         with picture:
             st.vega_lite_chart(network, width="stretch", height=network["height"],
                                key=key("network"),
-                               alt=f"the network's neurons and links after epoch {epochs}")
+                               alt=_("the network's neurons and links after epoch {epoch}")
+                               .format(epoch=epochs))
         with output:
             _boundary(spec, boundary, epochs)
             if loss is None:
-                st.caption("The training and test loss of every epoch are charted here.")
+                st.caption(_("The training and test loss of every epoch are charted here."))
             else:
                 st.vega_lite_chart(loss, width="stretch", key=key("loss"),
-                                   alt=f"loss per epoch: {epochs} epochs plotted")
+                                   alt=_("loss per epoch: {epochs} epochs plotted").format(
+                                       epochs=epochs))
             if spec.classes and snap and snap.test_probabilities is not None:
                 _confusion(spec, snap)
         if polling:
@@ -91,23 +96,27 @@ def live_view(spec: PlaygroundSpec, view: dict) -> None:
 
 def _progress(snap: RunSnapshot | None) -> None:
     if snap is None:
-        st.markdown("Epoch **0** · press **Play** to train, or **Step** for one epoch.")
+        st.markdown(_("Epoch **0** · press **Play** to train, or **Step** for one epoch."))
         return
     epochs = len(snap.history)
     if snap.status == "queued":
-        st.markdown(f"{STATUS_LABELS['queued']} (number {snap.queue_position} in line)")
+        st.markdown(_("{status} (number {position} in line)").format(
+            status=_(STATUS_LABELS["queued"]), position=snap.queue_position))
         return
     if snap.status == "starting" or (snap.active and not snap.history):
-        st.markdown(":material/hourglass_top: building the network and compiling its "
-                    "training step…")
+        st.markdown(_(":material/hourglass_top: building the network and compiling its "
+                      "training step…"))
         return
-    status = STATUS_LABELS[snap.status]
+    status = _(STATUS_LABELS[snap.status])
     if snap.status == "running" and snap.pause_requested:
-        status = ":material/pause: pausing"
+        status = _(":material/pause: pausing")
     rate = pace(snap.history) if snap.status == "running" else 0.0
-    st.markdown(f"{status} · epoch **{epochs:,}**" + (f" · {rate:.0f} epochs/s" if rate else ""))
+    line = (_("{status} · epoch **{epochs:,}** · {rate:.0f} epochs/s") if rate else
+            _("{status} · epoch **{epochs:,}**"))
+    st.markdown(line.format(status=status, epochs=epochs, rate=rate))
     if snap.status in ("diverged", "failed"):
-        st.error(snap.message[:1].upper() + snap.message[1:], icon=":material/warning:")
+        message = str(snap.message)  # (a Message renders in this run's language)
+        st.error(message[:1].upper() + message[1:], icon=":material/warning:")
 
 
 def pace(history, last: int = 30) -> float:
@@ -128,15 +137,17 @@ def _figures(spec: PlaygroundSpec, snap: RunSnapshot | None) -> None:
             return "–"
         return f"{value:.1%}" if percent else f"{value:.4f}"
 
-    kind = "cross-entropy" if spec.classes else "mean squared error"
-    row.metric("Training loss", number(last and last.loss), width="content",
-               help=f"{kind.capitalize()} on the training points (plus any L1/L2 penalty).")
-    row.metric("Test loss", number(last and last.test_loss), width="content",
-               help="The same on the test points, which the network never trains on "
-                    "(none when only your own points are used).")
+    loss_help = (_("Cross-entropy on the training points (plus any L1/L2 penalty).")
+                 if spec.classes else
+                 _("Mean squared error on the training points (plus any L1/L2 penalty)."))
+    row.metric(_("Training loss"), number(last and last.loss), width="content", help=loss_help)
+    row.metric(_("Test loss"), number(last and last.test_loss), width="content",
+               help=_("The same on the test points, which the network never trains on "
+                      "(none when only your own points are used)."))
     if spec.classes:
-        row.metric("Training accuracy", number(last and last.accuracy, True), width="content")
-        row.metric("Test accuracy", number(last and last.test_accuracy, True),
+        row.metric(_("Training accuracy"), number(last and last.accuracy, True),
+                   width="content")
+        row.metric(_("Test accuracy"), number(last and last.test_accuracy, True),
                    width="content")
 
 
@@ -145,7 +156,8 @@ def _charts(spec: PlaygroundSpec, view: dict, snap: RunSnapshot | None):
     until the run has a new epoch: a paused run is still polled, and its refreshes reuse
     them instead of two forward passes and every cell's colour again."""
     history = snap.history if snap else ()
-    token = (spec, tuple(view.items()), len(history), history[-1] if history else None)
+    token = (spec, tuple(view.items()), len(history), history[-1] if history else None,
+             current_language())  # (the charts' titles and hover texts are in it)
     cached = st.session_state.get(key("charts"))
     if cached is not None and cached[0] == token:
         return cached[1]
@@ -175,13 +187,15 @@ def _boundary(spec: PlaygroundSpec, chart: dict, epochs: int) -> None:
     points = chart["points"]
     st.vega_lite_chart({k: v for k, v in chart.items() if k != "points"}, width="content",
                        height=chart["height"], on_select=_on_click,
-                       alt=f"output over the plane after epoch {epochs}: {points} points, "
-                           f"{len(spec.points) // 3} of them yours",
+                       alt=_("output over the plane after epoch {epoch}: {points} points, "
+                             "{yours} of them yours").format(epoch=epochs, points=points,
+                                                            yours=len(spec.points) // 3),
                        selection_mode="click", key=key("boundary", nonce))
 
 
 def _on_click() -> None:
     """A click on the plane: add a point of the chosen class there, or remove the nearest."""
+    activate()  # (a callback runs before the page sets the session's language)
     ss = st.session_state
     nonce = ss.get(key("click_nonce"), 0)
     selection = ss[key("boundary", nonce)].selection.get("click") or []
@@ -194,7 +208,8 @@ def _on_click() -> None:
         ss[key("points")] = remove_nearest(points, x, y)
     elif mode is not None:
         if len(points) >= 3 * MAX_POINTS:
-            st.toast(f"At most {MAX_POINTS} points of your own.", icon=":material/block:")
+            st.toast(_("At most {most} points of your own.").format(most=MAX_POINTS),
+                     icon=":material/block:")
         ss[key("points")] = add_point(points, x, y, float(mode))
     ss[key("click_nonce")] = nonce + 1  # a fresh chart: the same cell can be clicked again
     ss[key("clicked")] = True
@@ -203,12 +218,11 @@ def _on_click() -> None:
 def click_modes(spec: PlaygroundSpec) -> dict:
     """What a click on the plane can do here: value -> label."""
     if spec.classes == 0:
-        modes = {1.0: "+1 (blue)", -1.0: "−1 (orange)"}
+        modes = {1.0: _("+1 (blue)"), -1.0: _("−1 (orange)")}
     else:
-        names = ("orange", "blue", "green", "purple")
         count = MAX_CLASSES if spec.dataset == CUSTOM else spec.classes
-        modes = {float(c): f"{c} ({names[c]})" for c in range(count)}
-    return {**modes, REMOVE: "remove"}
+        modes = {float(c): f"{c} ({_(CLASS_NAMES[c])})" for c in range(count)}
+    return {**modes, REMOVE: _("remove")}
 
 
 def _whole_page() -> None:
@@ -220,7 +234,7 @@ def _view_options() -> None:
     reruns the whole page when one changes (the URL and the plane follow)."""
     row = st.container(horizontal=True)
     for setting in VIEW_SETTINGS:
-        row.toggle(setting.label, key=key(setting.name), help=setting.help,
+        row.toggle(_(setting.label), key=key(setting.name), help=_(setting.help),
                    on_change=_whole_page)
 
 
@@ -229,28 +243,29 @@ def _click_mode(spec: PlaygroundSpec) -> None:
     modes = click_modes(spec)
     if st.session_state.get(key("click_mode")) not in modes:
         st.session_state[key("click_mode")] = next(iter(modes))
-    what = "class" if spec.classes else "value"
-    st.segmented_control(f"A click on the plane adds a point of {what}", list(modes),
-                         key=key("click_mode"), format_func=modes.get, required=True,
-                         help="Or, with **remove**, takes away the point of yours nearest "
-                              "to the click.")
+    label = (_("A click on the plane adds a point of class") if spec.classes else
+             _("A click on the plane adds a point of value"))
+    st.segmented_control(label, list(modes), key=key("click_mode"), format_func=modes.get,
+                         required=True,
+                         help=_("Or, with **remove**, takes away the point of yours nearest "
+                                "to the click."))
 
 
 def points_editor(spec: PlaygroundSpec) -> None:
     """The CSV upload and download of your points, and Clear."""
     count = len(spec.points) // 3
     row = st.container(horizontal=True, gap="small")
-    row.download_button(f"Download your {count} points (CSV)", points_csv(spec.points),
-                        file_name="playground_points.csv", mime="text/csv",
-                        disabled=not count, icon=":material/download:")
-    row.button("Clear your points", icon=":material/delete:", disabled=not count,
+    row.download_button(_("Download your {count} points (CSV)").format(count=count),
+                        points_csv(spec.points), file_name="playground_points.csv",
+                        mime="text/csv", disabled=not count, icon=":material/download:")
+    row.button(_("Clear your points"), icon=":material/delete:", disabled=not count,
                on_click=lambda: st.session_state.update({key("points"): ()}))
     nonce = st.session_state.get(key("upload_nonce"), 0)  # a new, empty box after each file
-    st.file_uploader("Add points from a CSV file (x, y, label per line)", type=["csv", "txt"],
-                     key=key("upload", nonce), on_change=_on_upload, args=(spec.dataset,),
-                     max_upload_size=1,
-                     help=f"x and y from -6 to 6; the label a class number "
-                          f"(or a value from -1 to 1 for regression); at most {MAX_POINTS}.")
+    st.file_uploader(_("Add points from a CSV file (x, y, label per line)"),
+                     type=["csv", "txt"], key=key("upload", nonce), on_change=_on_upload,
+                     args=(spec.dataset,), max_upload_size=1,
+                     help=_("x and y from -6 to 6; the label a class number (or a value from "
+                            "-1 to 1 for regression); at most {most}.").format(most=MAX_POINTS))
     message = st.session_state.pop(key("upload_message"), None)  # shown once
     if message:
         getattr(st, message[0])(message[1])
@@ -258,6 +273,7 @@ def points_editor(spec: PlaygroundSpec) -> None:
 
 def _on_upload(dataset: str) -> None:
     """Add a file's points, all of them or none (with the reason)."""
+    activate()  # (a callback runs before the page sets the session's language)
     ss = st.session_state
     nonce = ss.get(key("upload_nonce"), 0)
     upload = ss.get(key("upload", nonce))
@@ -268,23 +284,24 @@ def _on_upload(dataset: str) -> None:
         new = parse_points_csv(upload.getvalue(), dataset)
         total = (len(ss[key("points")]) + len(new)) // 3
         if total > MAX_POINTS:
-            raise ValueError(f"with its {len(new) // 3} points you would have {total}; at "
-                             f"most {MAX_POINTS} of your own can be kept")
+            raise ValueError(_("with its {new} points you would have {total}; at most {most} "
+                               "of your own can be kept").format(
+                new=len(new) // 3, total=total, most=MAX_POINTS))
     except ValueError as exc:
-        ss[key("upload_message")] = ("error", f"{upload.name} was not added: {exc}. Your "
-                                              "points are as they were.")
+        ss[key("upload_message")] = ("error", _(
+            "{file} was not added: {error}. Your points are as they were.").format(
+            file=upload.name, error=exc))
         return
     ss[key("points")] = ss[key("points")] + new
-    ss[key("upload_message")] = ("success", f"Added the {len(new) // 3} points of "
-                                            f"{upload.name} to "
-                                            f"{DATASET_LABELS[dataset][0].lower()}"
-                                            f"{DATASET_LABELS[dataset][1:]}.")
+    ss[key("upload_message")] = ("success", _("Added the {count} points of {file} to {data}.")
+                                 .format(count=len(new) // 3, file=upload.name,
+                                         data=dataset_phrase(dataset)))
 
 
 def _confusion(spec: PlaygroundSpec, snap: RunSnapshot) -> None:
     from sklearn.metrics import confusion_matrix
 
-    _, _, _, y_test = cached_split(spec)
+    y_test = cached_split(spec)[3]
     if not len(y_test):
         return
     matrix = confusion_matrix(y_test, np.argmax(snap.test_probabilities, axis=1),
@@ -301,14 +318,17 @@ def export(spec: PlaygroundSpec) -> None:
     shown = state().shown
     snap = shown.snapshot() if shown else None
     epochs = len(snap.history) if snap and snap.history else 100
-    with st.expander("Show the code: this network as a plain Keras script",
+    with st.expander(_("Show the code: this network as a plain Keras script"),
                      icon=":material/code:"):
         script = playground_script(spec, epochs)
-        st.caption(f"It trains for {epochs} epoch{'s' * (epochs != 1)}" +
-                   (f", as {shown.name} has so far." if snap and snap.history else
-                    " (no run is shown)."))
+        st.caption((ngettext("It trains for {epochs} epoch, as {run} has so far.",
+                             "It trains for {epochs} epochs, as {run} has so far.", epochs)
+                    if snap and snap.history else
+                    ngettext("It trains for {epochs} epoch (no run is shown).",
+                             "It trains for {epochs} epochs (no run is shown).", epochs))
+                   .format(epochs=epochs, run=shown.name if shown else ""))
         st.code(script, language="python", line_numbers=True, height=360)
-        st.download_button("Download the script", script,
+        st.download_button(_("Download the script"), script,
                            file_name=f"playground_{spec.dataset}.py", mime="text/x-python",
                            icon=":material/download:", key=key("download_code"))
     if snap and snap.history and (snap.pause_requested or not snap.active) \
@@ -317,8 +337,9 @@ def export(spec: PlaygroundSpec) -> None:
 
         own, weights = shown.config, snap.kernels  # (this moment's, not the live model's)
         n = len(snap.history)
-        st.download_button(f"Download {shown.name}'s trained network (.keras, "
-                           f"{n} epoch{'s' * (n != 1)})",
+        st.download_button(ngettext("Download {run}'s trained network (.keras, {n} epoch)",
+                                    "Download {run}'s trained network (.keras, {n} epochs)",
+                                    n).format(run=shown.name, n=n),
                            lambda: model_bytes_from(own, weights),
                            file_name=f"playground_{spec.dataset}_run{shown.number}.keras",
                            mime="application/octet-stream", icon=":material/download:",

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from dl_core.compare import STATUSES
 from dl_core.config import Config, differences
+from dl_core.i18n import Message, _
 from dl_core.runs import BackgroundRun, RunSnapshot
 from dl_core.settings import LIVE_SETTINGS
 
@@ -52,8 +54,13 @@ class ShownRun:
         return self.run.snapshot()
 
     @property
+    def label(self) -> Message:
+        """Its name, in the language of wherever it is shown ("run 3")."""
+        return Message("run {number}", number=self.number)
+
+    @property
     def name(self) -> str:
-        return f"run {self.number}"
+        return str(self.label)
 
 
 @dataclass
@@ -61,7 +68,9 @@ class PageState:
     """Everything a training page keeps between reruns."""
 
     shown: ShownRun | None = None
-    notice: tuple[str, str] | None = None  # (st function name, text), shown once per change
+    # (st function name, text), shown once per change; a Message when made in a callback
+    # (which runs before the page sets the session's language) or kept across reruns
+    notice: tuple[str, str | Message] | None = None
     runs_started: int = 0
 
 
@@ -168,20 +177,29 @@ def on_step(page: str, config: Config) -> None:
         return
     started.run.step()
     if reason and shown is not None:
-        state.notice = ("info", f"Step started a new run ({started.name}) at epoch 1: {reason}.")
+        state.notice = ("info", Message("Step started a new run ({run}) at epoch 1: {reason}.",
+                                        run=started.label, reason=reason))
 
 
-def _why_not_continue(shown: ShownRun | None, config: Config) -> str | None:
+class _Listed(tuple):
+    """Items joined by commas where shown, each in the language active there."""
+
+    def __format__(self, spec: str) -> str:
+        return format(_(", ").join(map(str, self)), spec)
+
+
+def _why_not_continue(shown: ShownRun | None, config: Config) -> Message | None:
     """None when Step may train the shown run further; else the reason it may not."""
     if shown is None:
-        return "no run yet"
+        return Message("no run yet")
     snap = shown.snapshot()
     if snap.status not in CONTINUABLE or shown.run.trainer is None or not snap.history:
-        return f"{shown.name} {snap.status} and cannot go on"
+        return Message("{run} {status} and cannot go on", run=shown.label,
+                       status=Message(STATUSES.get(snap.status, snap.status)))
     changes = model_changes(shown.config, config)
     if changes:
-        return "settings changed since " + shown.name + " (" + \
-            ", ".join(map(str, changes)) + ")"
+        return Message("settings changed since {run} ({changes})", run=shown.label,
+                       changes=_Listed(changes))
     return None
 
 
@@ -218,8 +236,9 @@ def sync_run(page: str, config: Config) -> None:
         shown.run.stop()
         shown.run.join(1.0)  # mostly "stopped" before this rerun draws the buttons
         done = len(shown.snapshot().history)
-        state.notice = ("info", f"Training of {shown.name} stopped at epoch {done}: the new "
-                                "settings need a new model.")
+        state.notice = ("info", Message("Training of {run} stopped at epoch {epoch}: the new "
+                                        "settings need a new model.", run=shown.label,
+                                        epoch=done))
         return
     run, t = shown.run, config.training
     run.epochs = max(t.epochs, 1)

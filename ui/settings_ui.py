@@ -12,11 +12,15 @@ import math
 import streamlit as st
 
 from dl_core.config import Config, encode_value, from_query_params, to_query_params
+from dl_core.i18n import N_, _
 from dl_core.presets import PRESETS, apply_preset
-from dl_core.settings import Setting, settings_for
+from dl_core.settings import Setting, choice_label, settings_for
+from ui.i18n import sync_url, without_language
 
-GROUP_TITLES = {"data": "Data", "model": "Model", "training": "Training"}
-LAYER_GROUP_TITLES = {"dense": ("Hidden layers", "Layer"), "conv": ("Conv blocks", "Block")}
+GROUP_TITLES = {"data": N_("Data"), "model": N_("Model"), "training": N_("Training")}
+# The count slider's title and the caption of each layer ("Layer {number}").
+LAYER_GROUP_TITLES = {"dense": (N_("Hidden layers"), N_("Layer {number}")),
+                      "conv": (N_("Conv blocks"), N_("Block {number}"))}
 # Options that only matter for some optimizers are hidden for the others.
 VISIBLE_IF = {
     "momentum": lambda values: values.get("optimizer") in ("sgd", "rmsprop"),
@@ -63,26 +67,26 @@ def config_sidebar(page: str, architecture: str, live_container=None) -> Config 
     state = st.session_state
     last = state.get(_key(page, "config"))
     if last is None:
-        last, warnings = from_query_params(dict(st.query_params), architecture)
+        last, warnings = from_query_params(without_language(dict(st.query_params)),
+                                           architecture)
         for message in warnings:
-            st.warning(f"Link: {message}", icon=":material/link_off:")
+            st.warning(_("Link: {warning}").format(warning=message), icon=":material/link_off:")
     _seed_state(page, last, overwrite=False)
     with st.sidebar:
-        st.selectbox("Preset", list(PRESETS[architecture]), key=_key(page, "preset"),
-                     index=None, placeholder="Choose a starting point...",
+        st.selectbox(_("Preset"), list(PRESETS[architecture]), key=_key(page, "preset"),
+                     format_func=_, index=None, placeholder=_("Choose a starting point..."),
                      on_change=_on_preset, args=(page, architecture),
-                     help="Overwrites the settings below with a named example.")
+                     help=_("Overwrites the settings below with a named example."))
         live = live_container.columns(3) if live_container is not None else None
         values = _render_settings(page, architecture, live)
     try:
         config = Config().replace(architecture=architecture, **values)
     except ValueError as exc:
-        st.error(f"These settings cannot be built: {exc}", icon=":material/error:")
+        st.error(_("These settings cannot be built: {error}").format(error=exc),
+                 icon=":material/error:")
         return None
     state[_key(page, "config")] = config
-    params = to_query_params(config)
-    if dict(st.query_params) != params:
-        st.query_params.from_dict(params)
+    sync_url(to_query_params(config))
     return config
 
 
@@ -97,7 +101,7 @@ def _render_settings(page: str, architecture: str, live_columns=None) -> dict:
             continue
         if s.group != current_group:
             current_group = s.group
-            st.subheader(GROUP_TITLES[s.group], divider="gray")
+            st.subheader(_(GROUP_TITLES[s.group]), divider="gray")
         if s.name in VISIBLE_IF and not VISIBLE_IF[s.name](values):
             values[s.name] = s.default
             continue
@@ -117,12 +121,12 @@ def layer_widgets(page: str, members: list[Setting]) -> dict:
     Returns setting name -> tuple of values."""
     layer_group = members[0].layer_group
     title, item = LAYER_GROUP_TITLES[layer_group]
-    count = st.slider(title, members[0].min_len, members[0].max_len,
+    count = st.slider(_(title), members[0].min_len, members[0].max_len,
                       key=_count_key(page, layer_group))
     values = {s.name: [] for s in members}
     for i in range(count):
         with st.container(border=True):
-            st.caption(f"{item} {i + 1}")
+            st.caption(_(item).format(number=i + 1))
             for s in members:
                 key = _key(page, s.name, i)
                 if key not in st.session_state:  # a layer just added: copy the one above
@@ -134,20 +138,21 @@ def layer_widgets(page: str, members: list[Setting]) -> dict:
 
 def setting_widget(s: Setting, key: str, item: bool = False, dg=st):
     """The widget for one setting, drawn in ``dg`` (the sidebar's context by default)."""
-    label = f"{s.label} ({s.unit})" if s.unit else s.label
+    label = f"{_(s.label)} ({_(s.unit)})" if s.unit else _(s.label)
+    help_text = _(s.help)
     kind = s.kind.removesuffix("_list")
     if kind == "bool":
-        return dg.toggle(label, key=key, help=s.help)
+        return dg.toggle(label, key=key, help=help_text)
     if kind == "choice":
-        return dg.selectbox(label, s.choices, key=key, help=s.help)
+        return dg.selectbox(label, s.choices, key=key, help=help_text, format_func=choice_label)
     if s.options:
         _snap_to_options(s, key)
-        return dg.select_slider(label, s.options, key=key, help=s.help,
+        return dg.select_slider(label, s.options, key=key, help=help_text,
                                 format_func=lambda v: encode_value(s, v) if not item else str(v))
     if s.max - s.min > 10_000:  # too wide for a slider (the seed)
-        return dg.number_input(label, int(s.min), int(s.max), key=key, step=1, help=s.help)
+        return dg.number_input(label, int(s.min), int(s.max), key=key, step=1, help=help_text)
     number = int if kind == "int" else float
-    return dg.slider(label, number(s.min), number(s.max), key=key, help=s.help,
+    return dg.slider(label, number(s.min), number(s.max), key=key, help=help_text,
                      step=number(s.step or 1))
 
 

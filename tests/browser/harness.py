@@ -106,9 +106,11 @@ def wait_ready(page, timeout: float = 120) -> None:
 
 
 # The live curves are Vega-Lite charts whose accessible name says how much they plot
-# ("loss per epoch: 12 epochs plotted", ui/live.py); a screen reader reads the same.
-CURVE_EPOCHS_JS = """() => { const el = document.querySelector('[aria-label^="loss per epoch"]');
-    const m = el && el.getAttribute('aria-label').match(/: (\\d+) epochs plotted/);
+# ("loss per epoch: 12 epochs plotted", in Chinese "每轮的损失：已画出 12 轮"; ui/live.py); a
+# screen reader reads the same.
+CURVE_EPOCHS_JS = """() => { const el = document.querySelector(
+        '[aria-label^="loss per epoch"], [aria-label^="每轮的损失"]');
+    const m = el && el.getAttribute('aria-label').match(/[:：]\\D*(\\d+)/);
     return m ? parseInt(m[1]) : 0; }"""
 
 
