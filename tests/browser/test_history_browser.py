@@ -94,7 +94,7 @@ def test_the_race_grows_live_and_stop_keeps_a_sweeps_points(page, app_url):
     page.goto(f"{app_url}/experiments")
     wait_ready(page)
     button(page, "Run the optimizer race").click()
-    race = "loss per epoch for 8 optimizers"
+    race = "Training loss (log scale) per epoch for 8 optimizers"
     first = wait_until(lambda: _aria_number(page, race, r"up to epoch (\d+)") >= 1 and
                        _aria_number(page, race, r"up to epoch (\d+)"))
     wait_until(lambda: _aria_number(page, race, r"up to epoch (\d+)") > first)
@@ -109,7 +109,7 @@ def test_the_race_grows_live_and_stop_keeps_a_sweeps_points(page, app_url):
     page.wait_for_timeout(1500)
     assert _aria_number(page, points, r": (\d+) points") == kept  # nothing trains on
 
-    width = "training and validation accuracy by width"
+    width = "training and validation accuracy by hidden units"
     _run_until_then_stop(page, "Generalization", "Run the generalization sweep",
                          lambda: _aria_number(page, width, r": (\d+) values measured") >= 2)
 
