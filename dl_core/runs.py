@@ -211,6 +211,11 @@ class BackgroundRun:
                 return self._last_touch + self.idle_timeout - now  # then the idle timeout
             return max(self._next_due - now, 0.0)
 
+    def ending(self) -> bool:
+        """Asked to stop or left idle: its next turn ends it."""
+        with self._cond:
+            return self._stop or time.monotonic() - self._last_touch > self.idle_timeout
+
     def admit(self) -> None:
         """Called by the scheduler when the run leaves the queue."""
         with self._cond:

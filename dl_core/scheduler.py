@@ -41,9 +41,10 @@ class FairShare:
             self.cpu_seconds += seconds
 
 
-def _served(run: BackgroundRun) -> tuple[float, float]:
-    """The scheduler's order: its share's CPU time, then its own."""
-    return _share(run).cpu_seconds, run.cpu_seconds
+def _served(run: BackgroundRun) -> tuple[bool, float, float]:
+    """The scheduler's order: a run that is ending first (its turn only ends it, and its
+    end is reported to a page or an experiment), then its share's CPU time, then its own."""
+    return not run.ending(), _share(run).cpu_seconds, run.cpu_seconds
 
 
 def _share(run: BackgroundRun):

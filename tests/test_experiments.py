@@ -257,3 +257,28 @@ def test_race_data_lists_every_epoch_of_every_optimizer():
     assert data == {"optimizer": ["Adam", "Adam"], "epoch": [1, 2], "value": [1.0, 0.5]}
     spec = charts.race_spec("loss", ["Adam", "SGD"], 30)
     assert spec["encoding"]["x"]["scale"]["domain"] == [1, 30]  # fixed: updates in place
+
+
+def test_a_stopped_run_ends_at_once_even_when_its_share_has_had_more_than_others():
+    """Stopping costs nothing: a run asked to stop (or left idle) goes before the fair
+    order, or an experiment stopped while another user's run trains would show
+    "running" until that run ends (and never report its end)."""
+    scheduler = Scheduler(workers=1)
+    share = FairShare()
+    ended = []
+    other = BackgroundRun(BusyTrainer, epochs=100_000, scheduler=scheduler)
+    other.start()
+    wait_for(lambda: len(other.snapshot().history) >= 1)
+    served = BackgroundRun(BusyTrainer, epochs=100_000, share=share, scheduler=scheduler,
+                           on_end=lambda r: ended.append(r.snapshot().status))
+    served.start()
+    wait_for(lambda: len(served.snapshot().history) >= 1)
+    share.cpu_seconds += 1e6  # far ahead of the other: the fair order would never pick it
+    time.sleep(0.1)
+    trained = len(served.snapshot().history)
+    wait_for(lambda: len(other.snapshot().history) >= 3)
+    assert len(served.snapshot().history) <= trained + 1  # starved, as the order says
+    served.stop()
+    assert served.join(2) and served.wait_reported(2), served.snapshot().status
+    assert ended == ["stopped"] and other.snapshot().active
+    scheduler.stop_all()

@@ -8,7 +8,8 @@ import pytest
 from tests.browser.harness import button, curve_epochs, error_count, wait_ready, wait_until
 
 PATHS = ["", "mlp", "cnn", "backprop", "playground", "compare", "experiments"]
-TITLES = {"": "深度学习游乐场", "mlp": "在手写数字上训练 MLP", "cnn": "CNN 特征图",
+TITLES = {"": "深度学习游乐场", "mlp": "在手写数字上训练 MLP",
+          "cnn": "CNN 特征图",
           "backprop": "一步步看反向传播", "playground": "二维决策边界", "compare": "比较运行",
           "experiments": "实验"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
