@@ -18,6 +18,7 @@ from dl_core.history import MAX_IMPORT_BYTES, HistoryUnavailable, RunStore
 from dl_core.i18n import _, ngettext
 from ui.history_ui import (columns, label, owner, run_frame, run_link, safely, show_problems,
                            store, table_row)
+from ui.i18n import activate
 
 KEY = "compare"
 DEFAULT_PICKED = 3
@@ -160,6 +161,7 @@ def _export(where: RunStore, who: str) -> str:
 
 
 def _import(where: RunStore, who: str, key: str) -> None:
+    activate()  # a callback runs before the page sets the session's language
     upload = st.session_state.get(key)
     if upload is None:
         return
