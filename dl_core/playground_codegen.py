@@ -13,7 +13,7 @@ import numpy as np
 
 from dl_core.i18n import _
 from dl_core.playground_data import split
-from dl_core.playground_settings import PlaygroundSpec
+from dl_core.playground_settings import PlaygroundSpec, dataset_name
 
 FEATURE_CODE = {
     "x1": "x1", "x2": "x2", "x1_squared": "x1 * x1", "x2_squared": "x2 * x2",
@@ -104,8 +104,8 @@ def playground_script(spec: PlaygroundSpec, epochs: int) -> str:
               if classes else
               _("The points (x, y) and their values: {train} to train on, {test} to test."))
     return _TEMPLATE.format(
-        title=_("Train the 2D playground's network on its {dataset} data with plain Keras.")
-        .format(dataset=spec.dataset),
+        title=_("Train the 2D playground's network on its {name} data with plain Keras.")
+        .format(name=dataset_name(spec.dataset)),
         about=_("Exported from the deep-learning playground; run with: python "
                 "playground_{dataset}.py\nWith the same TensorFlow and Keras it repeats the "
                 "playground's run: the same points, the\nsame initial weights, the same "

@@ -178,3 +178,45 @@ def test_no_page_picks_its_text_by_comparing_the_language():
     offenders = [str(p.relative_to(ROOT)) for folder in ("dl_core", "ui", "pages")
                  for p in (ROOT / folder).rglob("*.py") if pattern.search(p.read_text())]
     assert not offenders
+
+
+def _comments(script: str) -> list[str]:
+    """The comment lines and docstring lines of a generated script (not its code)."""
+    import ast
+    import io
+    import tokenize
+
+    texts = [t.string for t in tokenize.generate_tokens(io.StringIO(script).readline)
+             if t.type == tokenize.COMMENT]
+    docstring = ast.get_docstring(ast.parse(script)) or ""
+    return texts + docstring.splitlines()
+
+
+@pytest.mark.parametrize("which", ["mlp", "cnn", "playground"])
+def test_exported_scripts_comment_in_the_page_language_and_still_run(which):
+    """The exported Keras script's comments follow the language; its code does not."""
+    from dl_core.codegen import keras_script
+    from dl_core.config import Config
+    from dl_core.playground_codegen import playground_script
+    from dl_core.playground_settings import PlaygroundSpec
+    from tests.i18n_tools import english_words
+
+    def script():
+        if which == "playground":
+            return playground_script(PlaygroundSpec(), epochs=5)
+        return keras_script(Config().replace(architecture=which))
+
+    english = script()
+    with language("zh"):
+        chinese = script()
+    comments = _comments(chinese)
+    assert sum(bool(re.search(r"[\u4e00-\u9fff]", c)) for c in comments) >= 5
+    leftover = {c: english_words(c) for c in comments if english_words(c)}
+    assert not leftover, leftover
+    compile(chinese, "script.py", "exec")  # the code is still Python
+
+    def code(text):
+        return [line.split("#")[0].rstrip() for line in text.splitlines()
+                if line.split("#")[0].strip()]
+    # the code lines are the same but for the docstring
+    assert len(code(chinese)) == len(code(english))
