@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dl_core.i18n import _, ngettext
+from dl_core.i18n import _, join_words, ngettext
 from dl_core.scratch import Network, one_hot, softmax
 
 
@@ -143,14 +143,6 @@ def gradient_flow(depth: int, activation: str, steps: int = 100, width: int = 16
                         steps, learning_rate, len(x[probe]))
 
 
-def _layer_list(numbers) -> str:
-    """"1", "1 and 2", "1, 2 and 3" in the active language."""
-    text, *rest = [str(n) for n in numbers]
-    for number in rest[:-1]:
-        text = _("{list}, {item}").format(list=text, item=number)
-    return _("{list} and {item}").format(list=text, item=rest[-1]) if rest else text
-
-
 def gradient_flow_notice(flow: GradientFlow) -> str | None:
     """Why some or all gradient norms after training are exactly 0, or None if none is.
 
@@ -170,7 +162,7 @@ def gradient_flow_notice(flow: GradientFlow) -> str | None:
             "of the {probes} probe images (dead ReLUs: a unit whose input is negative for "
             "every example passes no gradient back), so nothing below them can learn. ",
             len(dead)).format(width=flow.width, activation=flow.activation,
-                              layers=_layer_list(dead), probes=flow.probe_size)
+                              layers=join_words(dead), probes=flow.probe_size)
     advice = _("Try fewer steps, a lower learning rate, or another activation (tanh or "
                "sigmoid cannot die this way).")
     if len(zero) == len(flow.after_norms):
@@ -183,7 +175,7 @@ def gradient_flow_notice(flow: GradientFlow) -> str | None:
         "\u201c= 0\u201d strip under the log scale). {why}{advice}",
         "The gradient of layers {layers} is exactly 0 after {steps} steps (drawn in the "
         "\u201c= 0\u201d strip under the log scale). {why}{advice}",
-        len(zero)).format(layers=_layer_list(zero), steps=flow.steps, why=why, advice=advice)
+        len(zero)).format(layers=join_words(zero), steps=flow.steps, why=why, advice=advice)
 
 
 def _number(value: float, digits: int) -> str:

@@ -36,6 +36,7 @@ SUMMARY_PARTS = (
     (re.compile(r"\bbatch (?P<size>\d+)"), N_("batch {size}")),
     (re.compile(r"\bseed (?P<seed>\d+)"), N_("seed {seed}")),
     (re.compile(r"\bno hidden layer\b"), N_("no hidden layer")),
+    (re.compile(r" \+ dense (?P<units>\d+)"), N_(" + dense {units}")),
     (re.compile(r"; learning rate changed during the run$"),
      N_("; learning rate changed during the run")),
 )

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from dl_core.i18n import N_, _
+from dl_core.i18n import N_, _, mid_sentence
 from dl_core.settings import SETTINGS, SETTINGS_BY_NAME, Setting, check_value, settings_for
 
 ARCHITECTURES = ("mlp", "cnn")
@@ -338,7 +338,7 @@ class SettingChange:
     live: bool  # a running Trainer could take the new value on the fly
 
     def __str__(self) -> str:
-        return f"{_(self.label).lower()} {self.before} → {self.after}"
+        return f"{mid_sentence(_(self.label))} {self.before} → {self.after}"
 
 
 def differences(old: Config, new: Config) -> list[SettingChange]:

@@ -102,9 +102,6 @@ def _(message: str) -> str:
     return translations(_active.get()).gettext(message)
 
 
-gettext_ = _
-
-
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The form of a counted message for ``n`` in the active language."""
     return translations(_active.get()).ngettext(singular, plural, n)
@@ -158,11 +155,30 @@ class Message:
     def __contains__(self, text: str) -> bool:  # "nan" in reason, as with the str it replaces
         return text in self.english
 
-    def startswith(self, prefix: str) -> bool:
-        return self.english.startswith(prefix)
+
+def join_words(items) -> str:
+    """"a", "a and b", "a, b and c" in the active language (Chinese: "a、b 和 c")."""
+    text, *rest = [str(item) for item in items]
+    for item in rest[:-1]:
+        text = _("{list}, {item}").format(list=text, item=item)
+    return _("{list} and {item}").format(list=text, item=rest[-1]) if rest else text
 
 
-def translate_stored(text: str) -> str:
-    """A text kept in English (a saved run's status) in the active language, when the
-    catalogue has it as a whole message; else as it is."""
-    return _(text) if text else text
+def sentence_start(text) -> str:
+    """``text`` with its first letter made upper case (a name that starts a sentence)."""
+    text = str(text)
+    return text[:1].upper() + text[1:]
+
+
+def mid_sentence(text) -> str:
+    """``text`` inside a sentence: a capitalized word's first letter made lower case
+    ("Learning rate" -> "learning rate"); "L2 penalty", "XOR" and Chinese stay as they are."""
+    text = str(text)
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def in_english(function, /, *args, **kwargs):
+    """``function(*args, **kwargs)`` run in English, whatever the thread's language: for
+    texts that are stored (a kept run's summary) and read back by pattern."""
+    with language(SOURCE_LANGUAGE):
+        return function(*args, **kwargs)

@@ -6,7 +6,7 @@ from ui.streamlit_fixes import ensure_app_navigation
 
 ensure_app_navigation()
 
-from dl_core.i18n import N_, _  # noqa: E402
+from dl_core.i18n import N_, _, sentence_start  # noqa: E402
 from ui import i18n  # noqa: E402
 from ui import cnn_ui  # noqa: E402
 from ui.cache import digits_split  # noqa: E402
@@ -59,7 +59,7 @@ def _inside():
             return
         if run.snapshot().status == "diverged":  # its weights are NaN: nothing to draw
             b.warning(_("{run} diverged, so its weights are no longer numbers. Lower the learning "
-                        "rate and press **Train**.").format(run=shown.name.capitalize()))
+                        "rate and press **Train**.").format(run=sentence_start(shown.name)))
             return
         b.plotly_chart(plots.top_predictions(top_k(model, image, 3)), config=cnn_ui.CHART)
     maps, formula, explain = i18n.tabs([N_("Feature maps"), N_("One convolution, explained"),

@@ -14,7 +14,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from hypothesis import given, strategies as st
 
 from dl_core import i18n
-from dl_core.i18n import LANGUAGES, Message, N_, _, catalog, language, ngettext, normalize
+from dl_core.i18n import LANGUAGES, Message, _, catalog, language, normalize
 from tests.conftest import ROOT
 
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "Message": None}
@@ -151,18 +151,27 @@ def test_a_message_is_rendered_where_it_is_shown():
     assert nested.english.startswith("Link: language 'xx'")
 
 
-def test_marked_table_texts_translate_where_shown():
-    title = N_("Home")
-    assert title == "Home"
+def test_text_helpers_follow_the_language():
     with language("zh"):
-        assert _(title) == "首页"
-        assert ngettext("{n} x", "{n} xs", 3) == "{n} xs"  # no entry: English stays
+        assert i18n.join_words(["1", "2", "3"]) == "1、2 和 3"
+    assert i18n.join_words(["1", "2", "3"]) == "1, 2 and 3" and i18n.join_words(["a"]) == "a"
+    assert [i18n.mid_sentence(t) for t in ("Learning rate", "L2 penalty", "XOR", "学习率")] \
+        == ["learning rate", "L2 penalty", "XOR", "学习率"]
+    with language("zh"):
+        stored = i18n.in_english(lambda: _("Home"))
+    assert stored == "Home"
 
 
 @given(st.text(max_size=40))
-def test_any_language_code_normalizes_to_a_supported_one_or_none(text):
-    code = normalize(text)
+def test_any_text_as_a_language_gives_a_supported_one_or_none(text):
+    code = normalize(text)  # never raises: it reads the URL and the browser's locale
     assert code is None or code in LANGUAGES
+    assert normalize(text.upper()) == code
+
+
+@given(st.from_regex(r"zh([-_][A-Za-z0-9]{1,8}){0,3}", fullmatch=True))
+def test_every_chinese_locale_gives_chinese(tag):
+    assert normalize(tag) == "zh"
 
 
 @pytest.mark.parametrize("given_code, expected", [

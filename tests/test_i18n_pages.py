@@ -92,6 +92,7 @@ def test_a_trained_run_its_history_and_its_comparison_are_chinese(history):
     assert shown_run(at).snapshot().status == "finished"
     assert_every_tab_chinese(at, "mlp:inspect_tab", INSPECT_TABS, "mlp after a run")
     at.sidebar.slider(key="mlp:hidden_units:0").set_value(24).run()
+    at.slider(key="mlp:epochs").set_value(4).run()  # "Epochs" and epochs trained both differ
     _train(at)  # a second run: Compare shows what differs
     at.switch_page(PAGES["compare"]).run()
     assert at.dataframe, "the kept runs are compared"

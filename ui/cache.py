@@ -14,14 +14,14 @@ def digits_split(config: Config) -> DigitsSplit:
     return load_digits_split(config.data, config.training.seed)  # lru-cached in dl_core
 
 
-@st.cache_data(show_spinner="Fitting the logistic-regression baseline...")
+@st.cache_data(show_spinner=False)  # the callers say what is being done, in their language
 def baseline(data: DataConfig, seed: int) -> dict:
     from dl_core.metrics import logistic_baseline
 
     return logistic_baseline(load_digits_split(data, seed), seed)
 
 
-@st.cache_data(show_spinner="Building the model...")
+@st.cache_data(show_spinner=False)
 def layer_rows(model: ModelConfig) -> list[dict]:
     """The model summary table for a config, built once per distinct architecture."""
     from dl_core.models import build_model, layer_table

@@ -22,7 +22,7 @@ import streamlit as st
 from dl_core import experiment_charts as charts
 from dl_core import experiments as ex
 from dl_core.compare import status_text
-from dl_core.i18n import Message, N_, _, ngettext
+from dl_core.i18n import Message, N_, _, mid_sentence, ngettext
 from ui.live import arrow_datasets, live_interval, polling_fragment, session_id
 from ui.polling import LOAD
 
@@ -114,7 +114,7 @@ def controls(kind: str) -> None:
     if notice:
         stopped, started = (_(KINDS[k][0]) for k in notice)
         st.info(_("{stopped} was stopped to run {started} (one experiment at a time); its "
-                  "finished points are kept.").format(stopped=stopped, started=started.lower()),
+                  "finished points are kept.").format(stopped=stopped, started=mid_sentence(started)),
                 icon=":material/info:")
 
 

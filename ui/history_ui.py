@@ -31,7 +31,9 @@ import streamlit as st
 
 from dl_core.compare import run_name, status_text, summary_text
 from dl_core.history import PAGE_TITLES, HistoryUnavailable, RunRecord, RunStore
-from dl_core.i18n import N_, Message, _, ngettext
+from dl_core.i18n import N_, Message, _, ngettext, sentence_start
+from ui.i18n import with_language
+
 PAGE_PATHS = {"mlp": "pages/1_mlp.py", "cnn": "pages/2_cnn.py",
               "playground": "pages/4_playground.py"}
 SESSION_RUNS_KEPT_SECONDS = 7 * 24 * 3600
@@ -120,8 +122,7 @@ class _Said:
         self.message = exc.args[0] if len(exc.args) == 1 else str(exc)
 
     def __str__(self) -> str:
-        text = str(self.message)
-        text = text[:1].upper() + text[1:]
+        text = sentence_start(self.message)
         return text if text.endswith((".", "。")) else _("{sentence}.").format(sentence=text)
 
 
@@ -181,7 +182,8 @@ def last_run_number(page: str) -> int:
 def run_link(record: RunRecord) -> str:
     """The link that opens ``record``'s settings on its page."""
     path = {"playground": "playground"}.get(record.page, record.page)
-    return urljoin(st.context.url or "http://localhost/", f"{path}?{urlencode(record.config)}")
+    return urljoin(st.context.url or "http://localhost/",
+                   f"{path}?{urlencode(with_language(record.config))}")
 
 
 def label(record: RunRecord) -> str:
@@ -230,8 +232,12 @@ WORD_COLUMNS = (N_("pinned"), N_("name"), N_("started"), N_("network"), N_("epoc
 
 
 def run_frame(rows: list[dict]) -> pd.DataFrame:
-    """Rows of :func:`table_row` as a table, its columns named in the active language."""
-    return pd.DataFrame(rows).rename(columns=lambda c: _(c) if c in WORD_COLUMNS else c)
+    """Rows of :func:`table_row` as a table, its columns named in the active language (a
+    name that a setting's label already has keeps its id: two equal names break the table)."""
+    frame = pd.DataFrame(rows)
+    taken = set(frame.columns)
+    return frame.rename(columns=lambda c: _(c) if c in WORD_COLUMNS and
+                        (_(c) == c or _(c) not in taken) else c)
 
 
 def columns() -> dict:

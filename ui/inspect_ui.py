@@ -14,7 +14,7 @@ import streamlit as st
 from dl_core import plots
 from dl_core.codegen import keras_script
 from dl_core.config import Config
-from dl_core.i18n import N_, _, current_language
+from dl_core.i18n import N_, _, current_language, sentence_start
 from dl_core.metrics import confusion, mistakes, per_class_accuracy
 from dl_core.runs import RunSnapshot
 from ui import i18n
@@ -68,7 +68,7 @@ def _diagram(page: str, sizes: list[int], snap: RunSnapshot | None, shown: Shown
     cached = st.session_state.get(f"{page}:diagram")  # (key, built at, figure)
     same = cached is not None and cached[0] == key
     recent_of_this_training_run = (cached is not None and snap is not None and snap.active
-                                   and cached[0][0] == key[0]
+                                   and cached[0][0] == key[0] and cached[0][3] == key[3]
                                    and time.monotonic() - cached[1] < DIAGRAM_SECONDS)
     if not (same or recent_of_this_training_run):
         kernels = list(snap.kernels.values()) if snap and snap.kernels else None
@@ -80,7 +80,8 @@ def _diagram(page: str, sizes: list[int], snap: RunSnapshot | None, shown: Shown
 def _summary(page: str, config: Config, snap: RunSnapshot | None,
              shown: ShownRun | None) -> None:
     """``config`` is the shown run's (or, without a run, the settings on screen)."""
-    table = layer_rows_table(config.model)  # shared, not a fresh copy per refresh
+    with st.spinner(_("Building the model...")):
+        table = layer_rows_table(config.model)  # shared, not a fresh copy per refresh
     total = sum(table.column("parameters").to_pylist())
     whose = (_("{run}'s network").format(run=shown.name) if shown
              else _("The network of the settings on screen (untrained)"))
@@ -91,7 +92,7 @@ def _summary(page: str, config: Config, snap: RunSnapshot | None,
             st.caption(_("Edges appear once the network has trained for an epoch."))
     st.markdown(_("{whose}: **{total:,} trainable parameters** in {layers} Keras layers "
                   "(activations count as layers).").format(
-        whose=whose[:1].upper() + whose[1:], total=total, layers=table.num_rows))
+        whose=sentence_start(whose), total=total, layers=table.num_rows))
     shown_table = table.select(list(LAYER_COLUMNS))  # a new table: the shared one is kept
     st.dataframe(shown_table.rename_columns([_(c) for c in LAYER_COLUMNS]), hide_index=True)
 

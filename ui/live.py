@@ -19,7 +19,7 @@ import pyarrow as pa
 import streamlit as st
 
 from dl_core.config import Config, describe, differences, to_query_params
-from dl_core.i18n import N_, _, current_language, ngettext
+from dl_core.i18n import N_, _, current_language, ngettext, sentence_start
 from dl_core.live_charts import curve_chart
 from dl_core.plots import batch_losses
 from dl_core.runs import RunSnapshot, active_run_count
@@ -286,8 +286,7 @@ def _messages(snap: RunSnapshot | None, slot) -> None:
     """Divergence, failure, a stop's reason or a collapse, in one fixed slot."""
     if snap is None:
         return
-    text = str(snap.message)  # a Message from the run's thread, rendered here
-    message = text[:1].upper() + text[1:]
+    message = sentence_start(snap.message)  # a Message from the run's thread, rendered here
     if snap.status in ("diverged", "failed"):
         slot.error(message, icon=":material/warning:")
     elif snap.status == "stopped" and snap.message != "stopped":
@@ -361,5 +360,7 @@ def training_section(page: str, architecture: str) -> Config | None:
     shown = page_state(page).shown
     own = shown.config if shown else config  # curves and baseline belong to the run
     if own is not None:
-        live_view(page, baseline(own.data, own.training.seed), own.training.epochs)
+        with st.spinner(_("Fitting the logistic-regression baseline...")):
+            reference = baseline(own.data, own.training.seed)
+        live_view(page, reference, own.training.epochs)
     return config

@@ -15,7 +15,7 @@ import random
 import streamlit as st
 
 from dl_core.config import decode_value, encode_value, fallback_message
-from dl_core.i18n import N_, Message, _, ngettext
+from dl_core.i18n import N_, Message, _, join_words, mid_sentence, ngettext, sentence_start
 from dl_core.playground_data import MAX_EPOCHS
 from dl_core.playground_settings import (CUSTOM, DATASET_LABELS, LIVE, PLAYGROUND_BY_NAME,
                                          PLAYGROUND_SETTINGS, VIEW_SETTINGS, PlaygroundSpec,
@@ -69,8 +69,7 @@ def state() -> PageState:
 
 def dataset_phrase(dataset: str) -> str:
     """The set's name inside a sentence ("circle", "two Gaussians", "XOR (exclusive or)")."""
-    name = dataset_name(dataset)
-    return name[:1].lower() + name[1:] if name[1:2].islower() else name
+    return mid_sentence(dataset_name(dataset))
 
 
 # ---------------------------------------------------------------- settings
@@ -209,12 +208,8 @@ def model_changes(old: PlaygroundSpec, new: PlaygroundSpec) -> list[str]:
 
 
 def _changes_phrase(labels: list[str]) -> str:
-    """The changed settings' labels as one phrase, lower case: "data, noise and seed"."""
-    names = [_(label).lower() for label in labels]
-    phrase = names[0]
-    for name in names[1:-1]:
-        phrase = _("{items}, {item}").format(items=phrase, item=name)
-    return _("{items} and {last}").format(items=phrase, last=names[-1]) if names[1:] else phrase
+    """The changed settings' labels as one phrase: "data, noise and seed"."""
+    return join_words(mid_sentence(_(label)) for label in labels)
 
 
 class _Later:
@@ -229,7 +224,7 @@ class _Later:
 
 
 def _capitalized(label: Message) -> _Later:
-    return _Later(lambda: str(label).capitalize())  # "Run 1 ended ..."
+    return _Later(lambda: sentence_start(label))  # "Run 1 ended ..."
 
 
 def sync_run(spec: PlaygroundSpec | None) -> None:

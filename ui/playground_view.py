@@ -18,7 +18,7 @@ import time
 import numpy as np
 import streamlit as st
 
-from dl_core.i18n import N_, _, current_language, ngettext
+from dl_core.i18n import N_, _, current_language, ngettext, sentence_start
 from dl_core.playground_charts import GRID, boundary_chart
 from dl_core.playground_data import (add_point, forward_on_grid, parse_points_csv,
                                      points_csv, remove_nearest, split)
@@ -115,8 +115,7 @@ def _progress(snap: RunSnapshot | None) -> None:
             _("{status} · epoch **{epochs:,}**"))
     st.markdown(line.format(status=status, epochs=epochs, rate=rate))
     if snap.status in ("diverged", "failed"):
-        message = str(snap.message)  # (a Message renders in this run's language)
-        st.error(message[:1].upper() + message[1:], icon=":material/warning:")
+        st.error(sentence_start(snap.message), icon=":material/warning:")
 
 
 def pace(history, last: int = 30) -> float:

@@ -151,12 +151,13 @@ def history_recorder(shown: list, build):
 def _recorder(page: str, number: int, shown: list):
     """The history's on_end callback of a digits run (its record: dl_core.recording)."""
     from dl_core.config import describe, to_query_params
+    from dl_core.i18n import in_english
     from dl_core.recording import digits_record
     from ui.history_ui import PAGE_TITLES
 
     return history_recorder(shown, lambda own, snap, trainer, note: digits_record(
-        page, to_query_params(own.first_config), describe(own.first_config) + note, snap,
-        trainer, own.record_id, own.started, name=f"{PAGE_TITLES[page]} run {number}"))
+        page, to_query_params(own.first_config), in_english(describe, own.first_config) + note,
+        snap, trainer, own.record_id, own.started, name=f"{PAGE_TITLES[page]} run {number}"))
 
 
 def on_train(page: str, config: Config) -> None:
