@@ -23,7 +23,7 @@ from typing import Callable
 
 import numpy as np
 
-from dl_core.i18n import Message
+from dl_core.i18n import Message, detail
 from dl_core.runs import IDLE_TIMEOUT_SECONDS, BackgroundRun
 from dl_core.scheduler import FairShare, Scheduler
 
@@ -118,7 +118,7 @@ class Experiment:
                 result = (job.measure or last_epoch)(run.trainer, snap)
             except Exception as exc:  # noqa: BLE001 - one bad point does not end the rest
                 message = Message("could not be measured: {kind}: {error}",
-                                  kind=type(exc).__name__, error=str(exc))
+                                  kind=type(exc).__name__, error=detail(exc))
         run.trainer = None  # the model, optimizer and data go now, not with the experiment
         with self._lock:
             self._running.pop(job.key, None)

@@ -177,6 +177,13 @@ def mid_sentence(text) -> str:
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
+def detail(exc: BaseException):
+    """What an exception says, kept as its Message when it holds one (so it renders where
+    shown, not in the language of the thread that caught it)."""
+    first = exc.args[0] if len(exc.args) == 1 else None
+    return first if isinstance(first, Message) else str(exc)
+
+
 def in_english(function, /, *args, **kwargs):
     """``function(*args, **kwargs)`` run in English, whatever the thread's language: for
     texts that are stored (a kept run's summary) and read back by pattern."""

@@ -21,7 +21,7 @@ from typing import Callable
 
 import numpy as np
 
-from dl_core.i18n import Message
+from dl_core.i18n import Message, detail
 from dl_core.scheduler import FairShare, Scheduler
 
 IDLE_TIMEOUT_SECONDS = float(os.environ.get("DL_IDLE_TIMEOUT_SECONDS", "60"))
@@ -352,10 +352,8 @@ class BackgroundRun:
             self._divergence = exc.with_traceback(None)  # its frames would hold the model
             self._finish("diverged", exc.args[0])  # a Message, or a str
         else:
-            first = exc.args[0] if exc.args else None  # a Message renders where shown
-            detail = first if isinstance(first, Message) and len(exc.args) == 1 else str(exc)
             self._finish("failed", Message("training failed: {error}: {detail}",
-                                           error=type(exc).__name__, detail=detail))
+                                           error=type(exc).__name__, detail=detail(exc)))
 
     def _finish(self, status: str, message: str | Message) -> None:
         with self._cond:

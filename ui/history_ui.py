@@ -31,7 +31,7 @@ import streamlit as st
 
 from dl_core.compare import run_name, status_text, summary_text
 from dl_core.history import PAGE_TITLES, HistoryUnavailable, RunRecord, RunStore
-from dl_core.i18n import N_, Message, _, ngettext, sentence_start
+from dl_core.i18n import N_, Message, _, detail, ngettext, sentence_start
 from ui.i18n import with_language
 
 PAGE_PATHS = {"mlp": "pages/1_mlp.py", "cnn": "pages/2_cnn.py",
@@ -164,7 +164,7 @@ def recorder(make_record, who: str | None = None):
             sink.report(Message("A run was not kept: {reason}", reason=_Said(exc)), "write")
         except Exception as exc:  # noqa: BLE001 - a run that cannot be kept is said so
             sink.report(Message("A run was not kept in the history: {kind}: {error}",
-                                kind=type(exc).__name__, error=str(exc)), "write")
+                                kind=type(exc).__name__, error=detail(exc)), "write")
     return on_end
 
 
