@@ -156,6 +156,20 @@ class Message:
         return text in self.english
 
 
+class Later:
+    """A text made when it is shown, in the language active there: ``Later(function,
+    *args)`` renders as ``function(*args)``. For a parameter of a :class:`Message` that is
+    more than one message (a list of settings, a sentence made of an error)."""
+
+    __slots__ = ("function", "args")
+
+    def __init__(self, function, /, *args):
+        self.function, self.args = function, args
+
+    def __str__(self) -> str:
+        return str(self.function(*self.args))
+
+
 def join_words(items) -> str:
     """"a", "a and b", "a, b and c" in the active language (Chinese: "a、b 和 c")."""
     text, *rest = [str(item) for item in items]

@@ -31,7 +31,7 @@ import streamlit as st
 
 from dl_core.compare import run_name, status_text, summary_text
 from dl_core.history import PAGE_TITLES, HistoryUnavailable, RunRecord, RunStore
-from dl_core.i18n import N_, Message, _, detail, ngettext, sentence_start
+from dl_core.i18n import N_, Later, Message, _, detail, ngettext, sentence_start
 from ui.i18n import with_language
 
 PAGE_PATHS = {"mlp": "pages/1_mlp.py", "cnn": "pages/2_cnn.py",
@@ -111,19 +111,16 @@ def open_store(path: str) -> RunStore:
     return opened
 
 
-class _Said:
-    """An exception's message said as a sentence (capitalized, with a full stop), in the
-    language active where it is shown. Keeps the message (a Message), not the exception
-    (whose traceback holds a worker's frames)."""
+def _sentence(message) -> str:
+    """An error's message said as a sentence: capitalized, with a full stop."""
+    text = sentence_start(message)
+    return text if text.endswith((".", "。")) else _("{sentence}.").format(sentence=text)
 
-    __slots__ = ("message",)
 
-    def __init__(self, exc: Exception):
-        self.message = exc.args[0] if len(exc.args) == 1 else str(exc)
-
-    def __str__(self) -> str:
-        text = sentence_start(self.message)
-        return text if text.endswith((".", "。")) else _("{sentence}.").format(sentence=text)
+def _said(exc: Exception) -> Later:
+    """``exc``'s message as a sentence in the language where it is shown. Keeps the
+    message (a Message), not the exception (whose traceback holds a worker's frames)."""
+    return Later(_sentence, detail(exc))
 
 
 def safely(action, default=None):
@@ -132,7 +129,7 @@ def safely(action, default=None):
     try:
         value = action()
     except HistoryUnavailable as exc:
-        problems().report(_Said(exc))
+        problems().report(_said(exc))
         return default
     problems().report(None)  # reading works again (a failed write stays said)
     return value
@@ -161,7 +158,7 @@ def recorder(make_record, who: str | None = None):
                 open_store(path).save(who, record)
                 sink.report(None, "write")
         except HistoryUnavailable as exc:
-            sink.report(Message("A run was not kept: {reason}", reason=_Said(exc)), "write")
+            sink.report(Message("A run was not kept: {reason}", reason=_said(exc)), "write")
         except Exception as exc:  # noqa: BLE001 - a run that cannot be kept is said so
             sink.report(Message("A run was not kept in the history: {kind}: {error}",
                                 kind=type(exc).__name__, error=detail(exc)), "write")

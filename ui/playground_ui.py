@@ -15,7 +15,8 @@ import random
 import streamlit as st
 
 from dl_core.config import decode_value, encode_value, fallback_message
-from dl_core.i18n import N_, Message, _, join_words, mid_sentence, ngettext, sentence_start
+from dl_core.i18n import (N_, Later, Message, _, join_words, mid_sentence, ngettext,
+                          sentence_start)
 from dl_core.playground_data import MAX_EPOCHS
 from dl_core.playground_settings import (CUSTOM, DATASET_LABELS, LIVE, PLAYGROUND_BY_NAME,
                                          PLAYGROUND_SETTINGS, VIEW_SETTINGS, PlaygroundSpec,
@@ -212,19 +213,8 @@ def _changes_phrase(labels: list[str]) -> str:
     return join_words(mid_sentence(_(label)) for label in labels)
 
 
-class _Later:
-    """A parameter of a notice (a Message kept across runs) made when it is shown, in the
-    language of that run."""
-
-    def __init__(self, render):
-        self.render = render
-
-    def __str__(self) -> str:
-        return self.render()
-
-
-def _capitalized(label: Message) -> _Later:
-    return _Later(lambda: sentence_start(label))  # "Run 1 ended ..."
+def _capitalized(label: Message) -> Later:
+    return Later(sentence_start, label)  # "Run 1 ended ..."
 
 
 def sync_run(spec: PlaygroundSpec | None) -> None:
@@ -250,7 +240,7 @@ def sync_run(spec: PlaygroundSpec | None) -> None:
         page.notice = ("info", Message(
             "{run} ended at epoch {epoch}: {changed} changed, which needs a new network. "
             "Press **Play** to train one.", run=_capitalized(shown.label), epoch=done,
-            changed=_Later(lambda: _changes_phrase(changes))))
+            changed=Later(_changes_phrase, changes)))
         return
     shown.run.epoch_delay = 1 / spec.speed
     if spec.learning_rate != shown.config.learning_rate and shown.snapshot().active:

@@ -17,7 +17,7 @@ import streamlit as st
 
 from dl_core.compare import STATUSES
 from dl_core.config import Config, differences
-from dl_core.i18n import Message, _
+from dl_core.i18n import Later, Message, join_words
 from dl_core.runs import BackgroundRun, RunSnapshot
 from dl_core.settings import LIVE_SETTINGS
 
@@ -182,13 +182,6 @@ def on_step(page: str, config: Config) -> None:
                                         run=started.label, reason=reason))
 
 
-class _Listed(tuple):
-    """Items joined by commas where shown, each in the language active there."""
-
-    def __format__(self, spec: str) -> str:
-        return format(_(", ").join(map(str, self)), spec)
-
-
 def _why_not_continue(shown: ShownRun | None, config: Config) -> Message | None:
     """None when Step may train the shown run further; else the reason it may not."""
     if shown is None:
@@ -200,7 +193,7 @@ def _why_not_continue(shown: ShownRun | None, config: Config) -> Message | None:
     changes = model_changes(shown.config, config)
     if changes:
         return Message("settings changed since {run} ({changes})", run=shown.label,
-                       changes=_Listed(changes))
+                       changes=Later(join_words, changes))
     return None
 
 
