@@ -132,8 +132,10 @@ def curves_figure(records: list[RunRecord], names: list[str], metric: str) -> go
     figure.update_layout(
         title=_(title),
         height=360 + 22 * len(records), margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        hovermode="closest", legend={"orientation": "h", "yanchor": "top", "y": -0.18,
+        # the axis title clear of the tick labels (CJK glyphs stand taller than Latin ones)
+        # and the legend clear of the title: ~60 px below the plot at the least height
+        hovermode="closest", legend={"orientation": "h", "yanchor": "top", "y": -0.26,
                                      "x": 0},
-        xaxis={"title": {"text": _("epoch"), "standoff": 4}},
+        xaxis={"title": {"text": _("epoch"), "standoff": 12}, "automargin": True},
         yaxis={"title": _(axis_title), "tickformat": axis_format})
     return figure

@@ -98,17 +98,19 @@ def efficiency_spec(models: list[str], min_images: int, max_images: int) -> dict
                {"field": "images", "title": _("images")},
                {"field": "mean", "format": ".1%", "title": _("mean test accuracy")},
                *_spread_tooltip()]
+    accuracy = _("test accuracy")
     spec["layer"] = [
         {"mark": {"type": "line", "strokeWidth": 2},
          "encoding": {"x": x, "y": {"field": "mean", "type": "quantitative",
-                                    "title": _("test accuracy"), "axis": {"format": ".0%"},
+                                    "title": accuracy, "axis": {"format": ".0%"},
                                     "scale": {"zero": False}},
-                      "color": colour}},
+                      "color": colour, "tooltip": tooltip}},
         {"mark": POINT,
-         "encoding": {"x": x, "y": {"field": "mean", "type": "quantitative"}, "color": colour,
-                      "fill": _fill(colour), "fillOpacity": PARTIAL, "tooltip": tooltip}},
+         "encoding": {"x": x, "y": {"field": "mean", "type": "quantitative", "title": accuracy},
+                      "color": colour, "fill": _fill(colour), "fillOpacity": PARTIAL,
+                      "tooltip": tooltip}},
         {"mark": {"type": "rule", "strokeWidth": 2},
-         "encoding": {"x": x, "y": {"field": "low", "type": "quantitative"},
+         "encoding": {"x": x, "y": {"field": "low", "type": "quantitative", "title": accuracy},
                       "y2": {"field": "high"}, "color": colour, "tooltip": tooltip}}]
     return spec
 
@@ -162,19 +164,21 @@ def generalization_spec(axis: str, values: list) -> dict:
     spec["layer"] = [
         {"data": {"name": "gap"}, "mark": {"type": "area", "opacity": 0.15,
                                            "color": "#d62728"},
-         "encoding": {"x": x, "y": {"field": "validation", "type": "quantitative"},
+         "encoding": {"x": x, "y": {"field": "validation", "type": "quantitative",
+                                    "title": y["title"]},
                       "y2": {"field": "training"},
                       "tooltip": [{"field": "x", "title": x_title},
                                   {"field": "gap", "format": ".1%",
                                    "title": _("gap (training - validation)")}]}},
         {"mark": {"type": "line", "strokeWidth": 2},
-         "encoding": {"x": x, "y": y, "color": colour}},
+         "encoding": {"x": x, "y": y, "color": colour, "tooltip": tooltip}},
         {"mark": POINT,
          "encoding": {"x": x, "y": y, "color": colour, "fill": _fill(colour),
                       "fillOpacity": PARTIAL, "tooltip": tooltip}},
         {"mark": {"type": "rule", "strokeWidth": 2},
-         "encoding": {"x": x, "y": {"field": "low", "type": "quantitative"},
-                      "y2": {"field": "high"}, "color": colour}}]
+         "encoding": {"x": x, "y": {"field": "low", "type": "quantitative",
+                                    "title": y["title"]},
+                      "y2": {"field": "high"}, "color": colour, "tooltip": tooltip}}]
     return spec
 
 

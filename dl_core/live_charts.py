@@ -60,47 +60,48 @@ def curve_spec(metric: str, target_epochs: int) -> dict:
     colour = {"field": "series", "type": "nominal", "title": None,
               "scale": {"domain": [_(s) for s in SERIES[:2]], "range": [TRAIN, VALIDATION]},
               "legend": {"orient": "bottom", "direction": "horizontal"}}
-    value = {"field": "value", "type": "quantitative", "axis": y_axis, "scale": y_scale}
+    value = {"field": "value", "type": "quantitative", "title": _("value"), "axis": y_axis,
+             "scale": y_scale}
+    series = {"field": "series", "title": _("series")}
+    number = {"field": "value", "title": _("value"),
+              "format": ".1%" if metric == "accuracy" else ".4g"}
+    tooltip = [series, {"field": "epoch", "title": epoch}, number]
     return {
         "height": 260,
         "padding": {"left": 5, "top": 5, "right": 16, "bottom": 5},  # room for the last tick
         "title": {"text": _(title), "fontSize": 13},
         "layer": [
             {"data": {"name": "curves"}, "mark": {"type": "line", "strokeWidth": 1.8},
-             "encoding": {"x": x, "y": value, "color": colour}},
+             "encoding": {"x": x, "y": value, "color": colour, "tooltip": tooltip}},
             # Markers while there are few epochs (one epoch is no line yet); past that they
             # only cost the browser SVG work on every redraw.
             {"data": {"name": "curves"},
              "transform": [{"joinaggregate": [{"op": "count", "as": "points"}]},
                            {"filter": f"datum.points <= {2 * MARKERS_UP_TO}"}],
              "mark": {"type": "point", "filled": True, "size": 18},
-             "encoding": {"x": x, "y": value, "color": colour,
-                          "tooltip": [{"field": "series", "title": _("series")},
-                                      {"field": "epoch", "title": epoch},
-                                      {"field": "value", "title": _("value"),
-                                       "format": ".4g"}]}},
+             "encoding": {"x": x, "y": value, "color": colour, "tooltip": tooltip}},
             {"data": {"name": "baseline"},
              "mark": {"type": "rule", "strokeDash": [6, 4], "color": BASELINE},
-             "encoding": {"y": {"field": "value", "type": "quantitative"}}},
+             "encoding": {"y": value, "tooltip": [series, number]}},
             {"data": {"name": "baseline"},
              # at the left, where the curves are still far from it (they start high for
              # the loss and low for the accuracy)
              "mark": {"type": "text", "align": "left", "baseline": "bottom", "dx": 4,
                       "dy": -2, "fontSize": 10, "color": BASELINE},
-             "encoding": {"x": {"value": 0},
-                          "y": {"field": "value", "type": "quantitative"},
-                          "text": {"field": "series"}}},
+             "encoding": {"x": {"value": 0}, "y": value, "text": {"field": "series"},
+                          "tooltip": [series, number]}},
+            # the learning rate's marks: their labels say it all (no tooltip)
             {"data": {"name": "lr"},
-             "mark": {"type": "rule", "strokeDash": [2, 3], "color": BASELINE},
-             "encoding": {"x": {"field": "x", "type": "quantitative"}}},
+             "mark": {"type": "rule", "strokeDash": [2, 3], "color": BASELINE, "tooltip": None},
+             "encoding": {"x": {"field": "x", "type": "quantitative", "title": epoch}}},
             # the marks' labels where the curves are not: accuracy climbs to the top, the
             # loss falls to the bottom
             {"data": {"name": "lr"},
              "mark": {"type": "text", "align": "left", "dx": 3,
                       "baseline": "bottom" if metric == "accuracy" else "top",
                       "dy": -2 if metric == "accuracy" else 2,
-                      "fontSize": 10, "color": BASELINE},
-             "encoding": {"x": {"field": "x", "type": "quantitative"},
+                      "fontSize": 10, "color": BASELINE, "tooltip": None},
+             "encoding": {"x": {"field": "x", "type": "quantitative", "title": epoch},
                           "y": {"value": "height" if metric == "accuracy" else 0},
                           "text": {"field": "label"}}},
         ],

@@ -17,7 +17,7 @@ import json
 import numpy as np
 
 from dl_core.i18n import _
-from dl_core.toy2d import EXTENT, plane_grid
+from dl_core.toy2d import EXTENT, FEATURES, plane_grid
 
 # The Playground's colours: orange for -1 / class 0, blue for +1 / class 1, then more.
 CLASS_COLOURS = ("#f59322", "#0877bd", "#2ca02c", "#9467bd")
@@ -84,6 +84,20 @@ def hex_colours(rgb: np.ndarray) -> list[str]:
     return [f"#{v:06x}" for v in (flat[:, 0] << 16 | flat[:, 1] << 8 | flat[:, 2]).tolist()]
 
 
+def label_expr(field: str, labels: dict[str, str]) -> str:
+    """A Vega expression giving ``labels[datum[field]]`` (a key's shown name; an unknown key
+    as it is), for a ``calculate`` transform: the data keep their ids."""
+    return " : ".join(f"datum.{field} === '{k}' ? {json.dumps(v, ensure_ascii=False)}"
+                      for k, v in labels.items()) + f" : datum.{field}"
+
+
+def coordinate_tooltip() -> list[dict]:
+    """The tooltip's lines for a point of the plane: its two coordinates, named as the
+    network's input features are."""
+    return [{"field": field, "title": FEATURES[name][0], "format": ".2f"}
+            for field, name in (("x", "x1"), ("y", "x2"))]
+
+
 # ---------------------------------------------------------------- decision boundary
 
 
@@ -104,7 +118,10 @@ def boundary_spec(classes: int, size: int = 320, clickable: bool = True) -> dict
              "mark": {"type": "rect", "width": {"expr": f"width / {GRID} + 1"},
                       "height": {"expr": f"height / {GRID} + 1"}},
              "encoding": {"x": {"field": "x", **axis}, "y": {"field": "y", **axis},
-                          "fill": {"field": "colour", "type": "nominal", "scale": None}}}
+                          "fill": {"field": "colour", "type": "nominal", "scale": None},
+                          "tooltip": [*coordinate_tooltip(), {
+                              "field": "output",
+                              "title": _("prediction") if classes else _("output")}]}}
     if clickable:  # a click selects the cell under the pointer: its centre is the point
         cells["params"] = [{"name": "click", "select": {
             "type": "point", "on": "click", "fields": ["x", "y"], "toggle": False,
@@ -112,11 +129,9 @@ def boundary_spec(classes: int, size: int = 320, clickable: bool = True) -> dict
         cells["mark"]["cursor"] = "crosshair"
     layers = [cells]
     names = {"train": _("train"), "test": _("test"), "yours": _("yours")}
-    set_name = " : ".join(f"datum.set === '{k}' ? {json.dumps(v, ensure_ascii=False)}"
-                          for k, v in names.items()) + " : datum.set"
     layers.append({
         "data": {"name": "points"},
-        "transform": [{"calculate": set_name, "as": "set_name"}],  # shown in the tooltip
+        "transform": [{"calculate": label_expr("set", names), "as": "set_name"}],  # (tooltip)
         "mark": {"type": "point", "filled": True, "size": 30, "strokeWidth": 1},
         "encoding": {
             "x": {"field": "x", **axis}, "y": {"field": "y", **axis},
@@ -128,9 +143,7 @@ def boundary_spec(classes: int, size: int = 320, clickable: bool = True) -> dict
                       "scale": {"domain": ["train", "test", "yours"],
                                 "range": ["circle", "square", "diamond"]}},
             "tooltip": [{"field": "set_name", "title": _("set")},
-                        {"field": "label", "title": _("label")},
-                        {"field": "x", "title": "x", "format": ".2f"},
-                        {"field": "y", "title": "y", "format": ".2f"}]}})
+                        {"field": "label", "title": _("label")}, *coordinate_tooltip()]}})
     return {
         "width": size, "height": size,
         "padding": {"left": 4, "top": 4, "right": 4, "bottom": 4},  # (Streamlit: an object)
@@ -145,12 +158,13 @@ def boundary_datasets(output: np.ndarray | None, classes: int, points: np.ndarra
                       yours: int = 0) -> dict:
     """The named datasets as columns: ``heatmap`` the GRID x GRID cells with the colour of
     the output layer there (``forward_on_grid(..., GRID)[-1]``; a blank colour before
-    there is a network), ``points`` the training points, the last ``yours`` of them added
-    by hand, then the test points when given."""
+    there is a network) and what it answers there in words, ``points`` the training
+    points, the last ``yours`` of them added by hand, then the test points when given."""
     centres = plane_grid(GRID).astype(float).round(3)
     colours = (hex_colours(_paler(output_rgb(output, classes, discretize)))
                if output is not None else [BLANK] * GRID * GRID)
-    heatmap = {"x": centres[:, 0].tolist(), "y": centres[:, 1].tolist(), "colour": colours}
+    heatmap = {"x": centres[:, 0].tolist(), "y": centres[:, 1].tolist(), "colour": colours,
+               "output": output_texts(output, classes)}
     n = len(labels)
     sets = [("train", points[:n - yours], labels[:n - yours]),
             ("yours", points[n - yours:], labels[n - yours:])]
@@ -164,6 +178,19 @@ def boundary_datasets(output: np.ndarray | None, classes: int, points: np.ndarra
                              np.asarray(y, float).round(3)).tolist()
         columns["set"] += [name] * len(y)
     return {"heatmap": heatmap, "points": columns}
+
+
+def output_texts(output: np.ndarray | None, classes: int) -> list[str]:
+    """What the output layer (GRID, GRID, k) answers in each cell, for the tooltip: the
+    likeliest class and its probability, or the value (regression)."""
+    if output is None:
+        return [_("not trained yet")] * GRID * GRID
+    flat = np.asarray(output, float).reshape(-1, output.shape[-1])
+    if not classes:
+        return [f"{v:.3f}" for v in flat[:, 0].tolist()]
+    text = _("class {label} ({probability:.0%})")
+    return [text.format(label=k, probability=p) for k, p in
+            zip(flat.argmax(axis=1).tolist(), flat.max(axis=1).tolist())]
 
 
 def boundary_chart(output, classes: int, points, labels, test_points=None, test_labels=None,

@@ -15,7 +15,7 @@ import numpy as np
 
 from dl_core.i18n import _
 from dl_core.playground_charts import (CLASS_COLOURS, MIDDLE, _rgb, heatmap_rgb, hex_colours,
-                                       neuron_rgb)
+                                       label_expr, neuron_rgb)
 from dl_core.playground_settings import PlaygroundSpec
 from dl_core.toy2d import FEATURES, input_features, plane_grid
 
@@ -88,8 +88,10 @@ def network_spec(spec: PlaygroundSpec) -> dict:
                                                CLASS_COLOURS[1]]}},
                  "tooltip": [{"field": "link", "title": _("link")},
                              {"field": "weight", "title": _("weight"), "format": ".4f"}]}},
+            # (the neurons' squares on top give the tooltips; the cells and labels none)
             {"data": {"name": "cells"},
-             "mark": {"type": "rect", "width": cell + 0.5, "height": cell + 0.5},
+             "mark": {"type": "rect", "width": cell + 0.5, "height": cell + 0.5,
+                      "tooltip": None},
              "encoding": {"x": x, "y": y,
                           "fill": {"field": "colour", "type": "nominal", "scale": None}}},
             {"data": {"name": "nodes"},
@@ -99,11 +101,12 @@ def network_spec(spec: PlaygroundSpec) -> dict:
                           "tooltip": [{"field": "neuron", "title": _("neuron")},
                                       {"field": "detail", "title": _("detail")}]}},
             {"data": {"name": "titles"},
-             "mark": {"type": "text", "fontSize": 10, "color": "#444444", "align": "center"},
+             "mark": {"type": "text", "fontSize": 10, "color": "#444444", "align": "center",
+                      "tooltip": None},
              "encoding": {"x": x, "y": y, "text": {"field": "text"}}},
             {"data": {"name": "features"},
              "mark": {"type": "text", "fontSize": 10, "color": "#444444", "align": "right",
-                      "baseline": "middle"},
+                      "baseline": "middle", "tooltip": None},
              "encoding": {"x": x, "y": y, "text": {"field": "text"}}},
         ],
     }
@@ -229,12 +232,18 @@ def loss_spec(height: int = 150) -> dict:
                   "subtitle": _("blue: training · orange: test"), "subtitleColor": "#666666"},
         "layer": [{
             "data": {"name": "curves"},
+            "transform": [{"calculate": label_expr("series", {"training": _("training"),
+                                                              "test": _("test")}),
+                           "as": "name"}],  # (the series' name in the tooltip)
             "mark": {"type": "line", "strokeWidth": 1.8},
             "encoding": {"x": {"field": "epoch", "type": "quantitative", "title": _("epoch"),
                                "axis": {"tickMinStep": 1, "format": "d"}},
                          "y": {"field": "loss", "type": "quantitative", "title": None,
                                "scale": {"zero": True}},
-                         "color": colour}}],
+                         "color": colour,
+                         "tooltip": [{"field": "name", "title": _("series")},
+                                     {"field": "epoch", "title": _("epoch")},
+                                     {"field": "loss", "title": _("loss"), "format": ".4f"}]}}],
     }
 
 
@@ -252,7 +261,6 @@ def loss_datasets(history) -> dict:
     return {"curves": curves}
 
 
-
 def confusion_spec(classes: int, size: int = 200) -> dict:
     """The test points' confusion matrix: true class in rows, predicted in columns."""
     axis = {"type": "ordinal", "scale": {"domain": list(range(classes))},
@@ -262,15 +270,16 @@ def confusion_spec(classes: int, size: int = 200) -> dict:
         "padding": {"left": 4, "top": 4, "right": 4, "bottom": 4},
         "title": {"text": _("Test points by class"), "fontSize": 13},
         "data": {"name": "cells"},
+        # (the tooltip is the cell's and its number's alike)
         "encoding": {"x": {"field": "predicted", **axis, "title": _("predicted")},
-                     "y": {"field": "true", **axis, "title": _("true")}},
+                     "y": {"field": "true", **axis, "title": _("true")},
+                     "tooltip": [{"field": "true", "title": _("true")},
+                                 {"field": "predicted", "title": _("predicted")},
+                                 {"field": "count", "title": _("count")}]},
         "layer": [
             {"mark": "rect",
              "encoding": {"color": {"field": "count", "type": "quantitative", "legend": None,
-                                    "scale": {"scheme": "blues", "domainMin": 0}},
-                          "tooltip": [{"field": "true", "title": _("true")},
-                                      {"field": "predicted", "title": _("predicted")},
-                                      {"field": "count", "title": _("count")}]}},
+                                    "scale": {"scheme": "blues", "domainMin": 0}}}},
             {"mark": {"type": "text", "fontSize": 12},
              "encoding": {"text": {"field": "count", "type": "quantitative"},
                           "color": {"condition": {"test": "datum.share > 0.5",

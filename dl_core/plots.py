@@ -21,9 +21,10 @@ _MARGIN = dict(l=10, r=10, t=40, b=10)
 def batch_losses(losses, epoch: int, batch: int, batches: int) -> go.Figure:
     """The loss of each batch of the epoch in which training diverged, up to the NaN."""
     finite = [(i + 1, v) for i, v in enumerate(losses) if np.isfinite(v)]
+    hover = _("batch {batch}<br>loss {loss}").format(batch="%{x}", loss="%{y:.4g}")
     fig = go.Figure(go.Scatter(x=[i for i, _v in finite], y=[v for _i, v in finite],
                                mode="lines+markers", line=dict(color=TRAIN),
-                               name=_("batch loss")))
+                               name=_("batch loss"), hovertemplate=hover + "<extra></extra>"))
     fig.add_vline(x=batch, line=dict(color=NEGATIVE, dash="dot"))
     fig.add_annotation(x=batch, y=1, yref="paper",
                        text=_("NaN at batch {batch}").format(batch=batch),
@@ -55,9 +56,13 @@ def weight_histograms(kernels: dict[str, np.ndarray]) -> go.Figure:
     """One histogram of weight values per layer."""
     names = list(kernels)
     fig = make_subplots(rows=1, cols=max(len(names), 1), subplot_titles=names)
+    hover = _("{layer}<br>weights {range}<br>count {count}")
     for i, name in enumerate(names, start=1):
         fig.add_trace(go.Histogram(x=np.ravel(kernels[name]), nbinsx=40, showlegend=False,
-                                   marker_color=LAYER_COLOURS[(i - 1) % len(LAYER_COLOURS)]),
+                                   marker_color=LAYER_COLOURS[(i - 1) % len(LAYER_COLOURS)],
+                                   hovertemplate=hover.format(layer=name, range="%{x}",
+                                                              count="%{y}")
+                                   + "<extra></extra>"),
                       row=1, col=i)
     fig.update_xaxes(title_text=_("weight"))
     fig.update_layout(height=260, margin=_MARGIN, bargap=0.05, title=_("Weights per layer"))
@@ -68,10 +73,13 @@ def gradient_norms(history) -> go.Figure:
     """|dL/dW| per layer over epochs on a log axis: vanishing gradients fan out downwards."""
     fig = go.Figure()
     names = list(history[0].grad_norms) if history else []
+    hover = _("{layer}<br>epoch {epoch}<br>gradient norm {norm}")
     for i, name in enumerate(names):
         fig.add_trace(go.Scatter(
             x=[s.epoch for s in history], y=[s.grad_norms[name] for s in history], name=name,
-            mode="lines", line=dict(color=LAYER_COLOURS[i % len(LAYER_COLOURS)])))
+            mode="lines", line=dict(color=LAYER_COLOURS[i % len(LAYER_COLOURS)]),
+            hovertemplate=hover.format(layer=name, epoch="%{x}", norm="%{y:.3g}")
+            + "<extra></extra>"))
     fig.update_xaxes(title_text=_("epoch"))
     fig.update_yaxes(title_text=_("gradient norm |dL/dW|"), type="log", exponentformat="power")
     fig.update_layout(height=300, margin=_MARGIN,
@@ -179,8 +187,10 @@ def digit_gallery(images: list[np.ndarray], titles: list[str], columns: int = 6,
 
 def loss_over_steps(losses: list[float]) -> go.Figure:
     """The loss of each step of the backpropagation walk-through, measured before its update."""
+    hover = _("step {step}<br>loss {loss}").format(step="%{x}", loss="%{y:.4f}")
     fig = go.Figure(go.Scatter(x=list(range(1, len(losses) + 1)), y=losses, mode="lines+markers",
-                               line=dict(color=TRAIN), name=_("loss")))
+                               line=dict(color=TRAIN), name=_("loss"),
+                               hovertemplate=hover + "<extra></extra>"))
     fig.update_xaxes(title_text=_("step"), dtick=1 if len(losses) < 15 else None)
     fig.update_yaxes(title_text=_("loss"), rangemode="tozero")
     fig.update_layout(height=260, margin=_MARGIN, title=_("Loss before each step"))
@@ -205,6 +215,7 @@ def gradient_flow_bars(init_norms, after_norms, after_label: str) -> go.Figure:
                         row_heights=[0.82, 0.18] if has_zero else None, vertical_spacing=0.05)
     (before, *_rest), (after, *_rest) = series
     exactly_zero, zero_hover = _("{name}: exactly 0"), _("exactly 0")
+    hover = _("{series}<br>{layer}: {norm}") + "<extra></extra>"  # (its own colon in zh)
     joined = [i for i in range(len(x)) if before[i] > 0 and after[i] > 0
               and np.isfinite(before[i]) and np.isfinite(after[i])]
     fig.add_trace(go.Scatter(
@@ -217,7 +228,8 @@ def gradient_flow_bars(init_norms, after_norms, after_label: str) -> go.Figure:
         fig.add_trace(go.Scatter(
             x=x[shown] + offset, y=values[shown], text=np.asarray(layers)[shown], name=name,
             mode="markers", marker=dict(color=colour, size=11, symbol=symbol),
-            legendgroup=name, hovertemplate=f"{name}<br>%{{text}}: %{{y:.3g}}<extra></extra>"),
+            legendgroup=name,
+            hovertemplate=hover.format(series=name, layer="%{text}", norm="%{y:.3g}")),
             row=1, col=1)
         if has_zero:
             fig.add_trace(go.Scatter(
@@ -225,7 +237,7 @@ def gradient_flow_bars(init_norms, after_norms, after_label: str) -> go.Figure:
                 name=exactly_zero.format(name=name), mode="markers", legendgroup=name,
                 showlegend=bool(zero.any()),
                 marker=dict(color=colour, size=11, symbol="x"),
-                hovertemplate=f"{name}<br>%{{text}}: {zero_hover}<extra></extra>"),
+                hovertemplate=hover.format(series=name, layer="%{text}", norm=zero_hover)),
                 row=2, col=1)
     ticks = [str(i) for i in range(1, len(layers))] + [_("out")]  # short: no tilt on a phone
     fig.update_xaxes(tickvals=x, ticktext=ticks, range=[0.5, len(layers) + 0.5])
@@ -394,7 +406,8 @@ def channel_sums_waterfall(step, shown: int) -> go.Figure:
         decreasing=dict(marker=dict(color=NEGATIVE)),
         totals=dict(marker=dict(color=BASELINE)),
         connector=dict(line=dict(color="#bbbbbb", width=1)),
-        hovertemplate="%{x}: %{y:.4f}<extra></extra>"))
+        hovertemplate=_("{label}: {value}").format(label="%{x}", value="%{y:.4f}")
+        + "<extra></extra>"))
     running = np.cumsum([0.0] + values[:-1])
     fig.add_annotation(x=labels[shown], y=max(running[shown], running[shown + 1]),
                        text=_("shown above"), showarrow=True, arrowhead=2, ay=-32,

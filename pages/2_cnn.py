@@ -50,9 +50,11 @@ def _inside():
     model = run.trainer.model if run is not None and run.trainer is not None else None
     with right:
         a, b = st.columns(2)
-        title = _("Input: {caption}").format(caption=caption)
-        a.plotly_chart(plots.digit_with_overlay(image, None, title, split.pixel_max),
+        # (a Plotly title does not wrap: the caption goes below, where a narrow column
+        # wraps it instead of cutting it)
+        a.plotly_chart(plots.digit_with_overlay(image, None, _("Input"), split.pixel_max),
                        config=cnn_ui.CHART)
+        a.caption(sentence_start(caption))
         if model is None:
             b.info(_("Press **Train** or **Step** to build the network: the maps and predictions "
                      "follow its weights while it trains."), icon=":material/info:")

@@ -68,9 +68,32 @@ _CHART_CODE = {"field", "type", "format", "aggregate", "timeUnit", "scheme", "or
                "params"}
 
 
+# Vega-Lite channels whose field name is shown when the channel has no title: as a
+# tooltip line, an axis title or a legend title.
+_TITLED_CHANNELS = {"tooltip", "x", "y", "x2", "y2", "color", "size", "shape", "opacity",
+                    "strokeDash", "theta"}
+
+
+def _untitled_field(channel: str, value) -> str | None:
+    """The field name a Vega-Lite channel shows for want of a title (None if it has one or
+    shows none)."""
+    if not isinstance(value, dict) or not isinstance(value.get("field"), str) \
+            or "title" in value:
+        return None
+    if channel != "tooltip" and (value.get("axis", {}) is None or value.get("legend", {}) is
+                                 None or channel in ("x2", "y2")):
+        return None
+    return value["field"]
+
+
 def _walk_json(value, out: list[str], shown: bool = False) -> None:
     if isinstance(value, dict):
         for k, v in value.items():
+            if k in _TITLED_CHANNELS:
+                for item in v if isinstance(v, list) else [v]:
+                    field = _untitled_field(k, item)
+                    if field:
+                        out.append(field)
             if k in _CHART_CODE or (k in ("data", "values") and not shown):
                 continue  # chart data, field names and styles
             _walk_json(v, out, shown or k in _CHART_TEXT)

@@ -72,7 +72,10 @@ def comparison(where: RunStore, who: str, records) -> None:
     settings = setting_columns(chosen)
     rows = [table_row(r, extra) for r, extra in zip(chosen, settings)]
     differ = len(settings[0]) if settings else 0
-    if differ:
+    if len(chosen) == 1:
+        st.markdown(_("**Its final figures.** Pick a second run to see which settings "
+                      "differ."))
+    elif differ:
         st.markdown(ngettext(
             "**What differs between them** ({n} setting; the others are the same), with "
             "their final figures. Click a column's header to sort.",

@@ -220,7 +220,8 @@ def click_modes(spec: PlaygroundSpec) -> dict:
         modes = {1.0: _("+1 (blue)"), -1.0: _("−1 (orange)")}
     else:
         count = MAX_CLASSES if spec.dataset == CUSTOM else spec.classes
-        modes = {float(c): f"{c} ({_(CLASS_NAMES[c])})" for c in range(count)}
+        modes = {float(c): _("{number} ({colour})").format(number=c, colour=_(CLASS_NAMES[c]))
+                 for c in range(count)}
     return {**modes, REMOVE: _("remove")}
 
 

@@ -138,7 +138,8 @@ def layer_widgets(page: str, members: list[Setting]) -> dict:
 
 def setting_widget(s: Setting, key: str, item: bool = False, dg=st):
     """The widget for one setting, drawn in ``dg`` (the sidebar's context by default)."""
-    label = f"{_(s.label)} ({_(s.unit)})" if s.unit else _(s.label)
+    label = _("{label} ({unit})").format(label=_(s.label), unit=_(s.unit)) if s.unit \
+        else _(s.label)
     help_text = _(s.help)
     kind = s.kind.removesuffix("_list")
     if kind == "bool":
