@@ -105,8 +105,25 @@ def setting_columns(records: list[RunRecord]) -> list[dict[str, str]]:
     labels = [setting_label(n) if n != "page" else _("Page") for n in names]
     labels = [f"{label} ({name})" if labels.count(label) > 1 else label
               for name, label in zip(names, labels)]
-    return [{label: (PAGE_TITLES[r.page] if name == "page" else r.config.get(name, MISSING))
+    return [{label: (PAGE_TITLES[r.page] if name == "page" else
+                     shown_value(name, r.config.get(name, MISSING)))
              for name, label in zip(names, labels)} for r in records]
+
+
+def shown_value(name: str, text: str) -> str:
+    """A kept setting's value (its link's text) as the pages show it: a 2D data set by its
+    name, input features by their symbols, pooling by its word; other values as they are."""
+    from dl_core.playground_settings import DATASET_LABELS, dataset_name
+    from dl_core.settings import choice_label
+    from dl_core.toy2d import FEATURES
+
+    if name == "dataset" and text in DATASET_LABELS:
+        return dataset_name(text)
+    if name == "features":
+        return ", ".join(FEATURES[f][0] if f in FEATURES else f for f in text.split(","))
+    if name == "conv_pooling":
+        return ",".join(choice_label(item) for item in text.split(","))
+    return text
 
 
 def curves_figure(records: list[RunRecord], names: list[str], metric: str) -> go.Figure:

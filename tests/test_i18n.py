@@ -229,3 +229,14 @@ def test_exported_scripts_comment_in_the_page_language_and_still_run(which):
                 if line.split("#")[0].strip()]
     # the code lines are the same but for the docstring
     assert len(code(chinese)) == len(code(english))
+
+
+def test_kept_settings_are_shown_as_the_pages_show_them():
+    from dl_core.compare import shown_value
+
+    with language("zh"):
+        assert shown_value("dataset", "circle") == "圆形"
+        assert shown_value("conv_pooling", "max,none") == "最大,无"
+    assert shown_value("features", "x1,x2,sin_x1") == "X₁, X₂, sin(X₁)"
+    assert shown_value("dataset", "banana") == "banana"  # an unknown value stays
+    assert shown_value("learning_rate", "0.01") == "0.01"
