@@ -9,8 +9,9 @@ reason. :class:`RunStore` keeps records per owner (a browser session on a shared
 Every write is one transaction; the connection waits up to ``timeout`` seconds for a lock
 held by another writer (another thread or process). A file that is not a database, or one
 that stays locked, raises :class:`HistoryUnavailable` with a message to show: the app then
-goes on without history. Records export to and import from JSON; a bad file raises
-ValueError naming what is wrong, and nothing is written.
+goes on without history. Records export to and import from JSON (the import is checked by
+:mod:`dl_core.history_export`); a bad file raises ValueError naming what is wrong, and
+nothing is written.
 """
 
 from __future__ import annotations
@@ -309,6 +310,8 @@ class RunStore:
     def import_json(self, owner: str, data: bytes | str) -> int:
         """Add the runs of an exported document to ``owner``'s, all or none; returns how
         many. Runs already there (same id) are skipped. ValueError says what is wrong."""
+        from dl_core.history_export import parse_export  # (it reads RunRecord from here)
+
         records = parse_export(data)
         known = {r.id for r in self.runs(owner)}
         new = []
@@ -353,55 +356,3 @@ def thin_curves(curves: dict, limit: int = MAX_CURVE_POINTS) -> dict:
     stride = -(-length // limit)
     keep = sorted({*range(0, length, stride), length - 1})
     return {k: [v[i] for i in keep] for k, v in curves.items()}
-
-
-def parse_export(data: bytes | str) -> list[RunRecord]:
-    """The runs of an exported JSON document; ValueError naming what is wrong."""
-    if isinstance(data, bytes):
-        if len(data) > MAX_IMPORT_BYTES:
-            raise ValueError(Message("the file has {size:,} bytes; at most {limit:,} are read",
-                                     size=len(data), limit=MAX_IMPORT_BYTES))
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValueError(Message("the file is not text (UTF-8 JSON)")) from None
-    try:
-        document = json.loads(data)
-    except json.JSONDecodeError as exc:
-        raise ValueError(Message("the file is not JSON: {error} at line {line}",
-                                 error=exc.msg, line=exc.lineno)) from None
-    except RecursionError:
-        raise ValueError(Message("the file is not a run export: it nests too deeply")) \
-            from None
-    if not isinstance(document, dict) or not isinstance(document.get("runs"), list):
-        raise ValueError(Message("the file is not a run export: expected {layout}",
-                                 layout='{"version": 1, "runs": [...]}'))
-    if document.get("version") != SCHEMA_VERSION:
-        raise ValueError(Message("the export has version {version!r}; this app reads "
-                                 "version {supported}", version=document.get("version"),
-                                 supported=SCHEMA_VERSION))
-    records = []
-    for number, item in enumerate(document["runs"], start=1):
-        try:
-            records.append(RunRecord.from_dict(item))
-            _check_settings(records[-1])
-        except ValueError as exc:
-            raise ValueError(Message("run {number}: {problem}", number=number,
-                                     problem=exc)) from None
-    return records
-
-
-def _check_settings(record: RunRecord) -> None:
-    """ValueError when a run's settings are not what its page would take from its link
-    (a bad or unknown value: the link would open other settings than the run's)."""
-    text = {k: str(v) for k, v in record.config.items()}
-    if record.page == "playground":
-        from dl_core.playground_settings import from_query_params as parse_2d
-
-        _, warnings = parse_2d(text)
-    else:
-        from dl_core.config import from_query_params
-
-        _, warnings = from_query_params(text, record.page)
-    if warnings:
-        raise ValueError(Message("config: {problem}", problem=warnings[0]))

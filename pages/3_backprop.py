@@ -7,7 +7,7 @@ from ui.streamlit_fixes import ensure_app_navigation
 
 ensure_app_navigation()
 
-from dl_core import plots  # noqa: E402
+from dl_core import backprop_plots  # noqa: E402
 from dl_core.backprop import (check_equations, gradient_flow, gradient_flow_notice,  # noqa: E402
                               largest_difference, step_equations, tensorflow_gradients,
                               trace_step)
@@ -83,7 +83,8 @@ for _step in range(state.pop(f"{PAGE}:pending", 0) or (0 if traces else 1)):
 t = traces[-1]
 
 st.subheader(_("Step {step}: loss {loss:.4f}").format(step=len(traces), loss=t.loss))
-st.plotly_chart(plots.loss_over_steps([s.loss for s in traces]), config={"displaylogo": False})
+st.plotly_chart(backprop_plots.loss_over_steps([s.loss for s in traces]),
+                config={"displaylogo": False})
 
 equations = step_equations(t, net.layer_activations, loss_name)
 st.markdown("#### " + _("Forward pass"))
@@ -135,9 +136,9 @@ flow = _flow(depth, flow_activation, steps, flow_rate)
 notice = gradient_flow_notice(flow)
 if notice:
     st.warning(notice, icon=":material/warning:")
-st.plotly_chart(plots.gradient_flow_bars(flow.init_norms, flow.after_norms,
-                                         _("after {steps} SGD steps").format(steps=steps)),
-                config={"displaylogo": False})
+st.plotly_chart(backprop_plots.gradient_flow_bars(
+    flow.init_norms, flow.after_norms, _("after {steps} SGD steps").format(steps=steps)),
+    config={"displaylogo": False})
 first, last = flow.init_norms[0], flow.init_norms[-1]
 ratio = f"{first / last:.1e}" if last > 0 else _("undefined (the output layer's is 0)")
 st.caption(_("At initialization the first layer's gradient norm is {ratio} times the output "

@@ -7,7 +7,7 @@ import pytest
 from dl_core.backprop import (GradientFlow, check_equations, gradient_flow, gradient_flow_notice,
                               largest_difference, latex_matrix, step_equations,
                               tensorflow_gradients, trace_step)
-from dl_core.plots import gradient_flow_bars
+from dl_core.backprop_plots import gradient_flow_bars
 from dl_core.scratch import SCRATCH_ACTIVATIONS, Network, one_hot
 
 

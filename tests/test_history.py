@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dl_core.history import (HistoryUnavailable, RunRecord, RunStore, parse_export,
-                              thin_curves)
+from dl_core.history import HistoryUnavailable, RunRecord, RunStore, thin_curves
+from dl_core.history_export import parse_export
 
 
 T0 = 1_790_000_000.0  # a Unix time in 2026
