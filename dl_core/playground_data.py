@@ -13,7 +13,7 @@ import numpy as np
 
 from dl_core.i18n import _
 from dl_core.playground_settings import (CUSTOM, EXTENT, MAX_POINTS, PlaygroundSpec,
-                                         dataset_name, label_range)
+                                         dataset_name, label_fits, label_range)
 from dl_core.scratch import FORWARD, softmax
 from dl_core.toy2d import input_features, plane_grid, toy_dataset
 
@@ -123,7 +123,7 @@ def parse_points_csv(data: bytes, dataset: str) -> tuple:
             raise ValueError(_("line {line}: ({x:g}, {y:g}) lies outside the plane "
                                "[-{extent:g}, {extent:g}]²").format(line=number, x=x, y=y,
                                                                    extent=EXTENT))
-        if not low <= label <= high or (whole and label != int(label)):
+        if not label_fits(label, dataset):
             message = (_("line {line}: label {label:g} does not fit {name}: expected a "
                          "class {low:g} to {high:g}") if whole else
                        _("line {line}: label {label:g} does not fit {name}: expected a "

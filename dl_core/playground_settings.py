@@ -142,6 +142,12 @@ def label_range(dataset: str) -> tuple[float, float, bool]:
     return 0.0, float((MAX_CLASSES if dataset == CUSTOM else num_classes(dataset)) - 1), True
 
 
+def label_fits(label: float, dataset: str) -> bool:
+    """Whether a point's label is one ``dataset`` has (see :func:`label_range`)."""
+    low, high, whole = label_range(dataset)
+    return low <= label <= high and (not whole or label == int(label))
+
+
 def points_for(points: tuple, old_dataset: str, dataset: str) -> tuple[tuple, int]:
     """The added points that still mean something on ``dataset``: all of them within one
     kind of problem, minus labels it has no class for; none across classification and
@@ -162,7 +168,7 @@ def check_points(points: tuple, dataset: str) -> None:
                            "(x, y, label)").format(count=len(points)))
     low, high, whole = label_range(dataset)
     for i, label in enumerate(points[2::3], start=1):
-        if not low <= label <= high or (whole and label != int(label)):
+        if not label_fits(label, dataset):
             message = (_("points: point {index} has label {label:g}; on {name} a label is "
                          "a class from {low:g} to {high:g}") if whole else
                        _("points: point {index} has label {label:g}; on {name} a label is "

@@ -86,38 +86,35 @@ def _untitled_field(channel: str, value) -> str | None:
     return value["field"]
 
 
-def _walk_json(value, out: list[str], shown: bool = False) -> None:
+def _walk(value, out: list[str], shown: bool, key_step) -> None:
+    """Collect the strings under shown keys of a JSON-like tree; ``key_step(key, value,
+    out, shown)`` decides what each dict entry adds or where the walk goes on."""
     if isinstance(value, dict):
         for k, v in value.items():
-            if k in _TITLED_CHANNELS:
-                for item in v if isinstance(v, list) else [v]:
-                    field = _untitled_field(k, item)
-                    if field:
-                        out.append(field)
-            if k in _CHART_CODE or (k in ("data", "values") and not shown):
-                continue  # chart data, field names and styles
-            _walk_json(v, out, shown or k in _CHART_TEXT)
+            key_step(k, v, out, shown)
     elif isinstance(value, list):
         for v in value:
-            _walk_json(v, out, shown)
+            _walk(v, out, shown, key_step)
     elif isinstance(value, str) and shown:
         out.append(value)
 
 
-def _walk_proto(value, out: list[str], shown: bool = False) -> None:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if k in ("spec", "figure"):
-                _chart_text(v, out)
-            elif k in ("columns",) and isinstance(v, str):
-                _chart_text(v, out)  # column_config JSON: labels and help
-            elif k not in _SKIP_FIELDS:
-                _walk_proto(v, out, shown or k in _TEXT_FIELDS)
-    elif isinstance(value, list):
-        for v in value:
-            _walk_proto(v, out, shown)
-    elif isinstance(value, str) and shown:
-        out.append(value)
+def _chart_step(k: str, v, out: list[str], shown: bool) -> None:
+    """A Plotly or Vega-Lite spec: shown text keys, and fields shown for want of a title."""
+    if k in _TITLED_CHANNELS:
+        out.extend(filter(None, (_untitled_field(k, item)
+                                 for item in (v if isinstance(v, list) else [v]))))
+    if k in _CHART_CODE or (k in ("data", "values") and not shown):
+        return  # chart data, field names and styles
+    _walk(v, out, shown or k in _CHART_TEXT, _chart_step)
+
+
+def _proto_step(k: str, v, out: list[str], shown: bool) -> None:
+    """An element's proto: its text fields, and the charts and column labels inside it."""
+    if k in ("spec", "figure") or (k == "columns" and isinstance(v, str)):
+        _chart_text(v, out)  # (columns: column_config JSON, its labels and help)
+    elif k not in _SKIP_FIELDS:
+        _walk(v, out, shown or k in _TEXT_FIELDS, _proto_step)
 
 
 def _chart_text(value, out: list[str]) -> None:
@@ -128,7 +125,7 @@ def _chart_text(value, out: list[str]) -> None:
             value = json.loads(value)
         except ValueError:
             return
-    _walk_json(value, out)
+    _walk(value, out, False, _chart_step)
 
 
 def page_texts(at) -> list[str]:
@@ -140,7 +137,7 @@ def page_texts(at) -> list[str]:
         proto = getattr(node, "proto", None)
         if proto is not None:
             try:
-                _walk_proto(MessageToDict(proto), out)
+                _walk(MessageToDict(proto), out, False, _proto_step)
             except Exception:  # pragma: no cover - a proto MessageToDict cannot read
                 pass
         for child in getattr(node, "children", {}).values():

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from dl_core import i18n
 from tests.i18n_tools import page_texts, untranslated
-from tests.test_pages import APP, TIMEOUT, shown_run
+from tests.test_pages import open_page, shown_run
 from tests.test_run_rule import wait
 
 PAGES = {"home": None, "mlp": "pages/1_mlp.py", "cnn": "pages/2_cnn.py",
@@ -34,16 +34,8 @@ def _test_thread_language():
 def open_in(page: str | None, params: dict | None = None, lang: str | None = "zh",
             locale: str | None = None) -> AppTest:
     i18n.set_language(i18n.normalize(lang) or i18n.normalize(locale) or "en")
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    if locale:
-        at.context["locale"] = locale
-    for name, value in {**({"lang": lang} if lang is not None else {}), **(params or {})}.items():
-        at.query_params[name] = value
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+    link = {**({"lang": lang} if lang is not None else {}), **(params or {})}
+    return open_page(page, link, locale)
 
 
 def assert_all_chinese(at: AppTest, where: str) -> None:

@@ -13,8 +13,11 @@ APP = str(ROOT / "app.py")
 TIMEOUT = 180  # TensorFlow's first import alone takes seconds
 
 
-def open_page(page=None, params=None) -> AppTest:
+def open_page(page=None, params=None, locale=None) -> AppTest:
+    """The app opened at ``page`` with a link's ``params`` (and a browser ``locale``)."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if locale:
+        at.context["locale"] = locale
     for key, value in (params or {}).items():
         at.query_params[key] = value
     at.run()
