@@ -128,8 +128,8 @@ class Message:
         if code is not None:
             with language(code):
                 return self.render()
-        params = {k: str(v) if isinstance(v, Message) else v for k, v in self.params.items()}
-        return _(self.msgid).format(**params) if params else _(self.msgid)
+        # (a parameter that is a Message or a Later renders itself as ``format`` reads it)
+        return _(self.msgid).format(**self.params) if self.params else _(self.msgid)
 
     def __str__(self) -> str:
         return self.render()

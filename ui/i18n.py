@@ -82,7 +82,6 @@ def sync_url(params: dict[str, str] | None = None) -> None:
         st.query_params.from_dict(wanted)
 
 
-
 def tabs(titles: list[str], key: str, **kwargs):
     """``st.tabs`` of translated ``titles`` (message ids) whose open tab survives a
     language switch: Streamlit keeps a keyed tab by its shown label, so a label of another
