@@ -124,7 +124,8 @@ def test_bad_points_in_a_link_are_left_out_with_a_warning():
     spec, warnings = from_query_params({"points": "9,1,1"})
     assert spec.points == () and "point 1 at (9, 1) lies outside the plane" in warnings[0]
     spec, warnings = from_query_params({"points": "1,1,9", "dataset": "blobs3"})
-    assert "point 1 has label 9; on 3 blobs (3 classes) a label is a class from 0 to 2" in warnings[0]
+    assert ("point 1 has label 9; on 3 blobs (3 classes) a label is a class from 0 to 2"
+            in warnings[0])
     spec, warnings = from_query_params({"points": "1,1,x"})
     assert spec.points == () and warnings[0].startswith("points:")
 

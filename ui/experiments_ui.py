@@ -114,7 +114,8 @@ def controls(kind: str) -> None:
     if notice:
         stopped, started = (_(KINDS[k][0]) for k in notice)
         st.info(_("{stopped} was stopped to run {started} (one experiment at a time); its "
-                  "finished points are kept.").format(stopped=stopped, started=mid_sentence(started)),
+                  "finished points are kept.").format(stopped=stopped,
+                                                      started=mid_sentence(started)),
                 icon=":material/info:")
 
 
